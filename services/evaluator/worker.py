@@ -1,0 +1,306 @@
+"""The evaluator as a Faust worker: Kafka in, Kafka out, the logic in engine.py and pairing.py.
+
+Agents and tasks:
+
+* ``pair`` (stage 1) reads ``events``, keyed by item. The item's events live in
+  the ``items`` table (changelogged in Kafka), and what they imply goes to
+  ``observations``, keyed by norm.
+* ``aggregate`` (stage 2) reads ``observations`` into the :class:`Engine`.
+* ``tick`` timers evaluate changed norms every ``tick_seconds`` and every norm
+  every second (the longest wait grows without events), and write indicator
+  snapshots and status changes.
+* ``follow_definitions`` reads the compacted ``definitions`` topic from the start
+  and keeps following it, so a changed definition applies without restart.
+
+Departures from the obvious:
+
+1. Stage 2 keeps its state in memory and rebuilds it at start by reading the
+   observations of the current day again (``warm_up``). Its facts are keyed
+   upserts, so reading some messages twice is harmless, and the state never
+   drifts from the log. A state table would write every fact twice.
+2. Nothing is processed until the definitions have been read to their end:
+   otherwise the first events after a restart would meet no norm.
+3. A malformed record on ``events`` (written around ingest) goes to the
+   dead-letter topic with the reason in a header, and the stream goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import faust
+import orjson
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.partitioner import murmur2
+
+from schemas.contract import ContractError, validate
+from schemas.norms import NormDefinition
+from schemas.settings import CommonSettings, env_int
+from schemas.topics import topic_names
+from services.evaluator.calendars import WorkingDayCalendar
+from services.evaluator.engine import Engine, Output
+from services.evaluator.pairing import process
+from services.evaluator.timeutil import local_midnight
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class EvaluatorSettings:
+    common: CommonSettings
+    clock: str = "wall"            # "wall": now is the wall clock; "event": the newest event time
+    tick_seconds: float = 0.1
+    allowed_lateness_seconds: int = 3600
+    partitions: int = 4
+    app_id: str = "servicenorm-evaluator"
+
+    @classmethod
+    def from_env(cls) -> EvaluatorSettings:
+        clock = os.environ.get("SERVICENORM_EVALUATOR_CLOCK", "wall")
+        if clock not in ("wall", "event"):
+            raise ValueError(f"SERVICENORM_EVALUATOR_CLOCK must be 'wall' or 'event', got {clock!r}")
+        return cls(
+            common=CommonSettings.from_env(),
+            clock=clock,
+            tick_seconds=env_int("EVALUATOR_TICK_MS", 100) / 1000.0,
+            allowed_lateness_seconds=env_int("EVALUATOR_ALLOWED_LATENESS_SECONDS", 3600),
+            partitions=env_int("PARTITIONS", 4),
+            app_id=os.environ.get("SERVICENORM_EVALUATOR_APP_ID", "servicenorm-evaluator"),
+        )
+
+
+class Runtime:
+    """What the agents share within one worker process."""
+
+    def __init__(self, settings: EvaluatorSettings) -> None:
+        self.settings = settings
+        self.engine = Engine(allowed_lateness=settings.allowed_lateness_seconds)
+        self.norms: dict[str, NormDefinition] = {}
+        self.calendars: dict[str, WorkingDayCalendar] = {}
+        self.ready = asyncio.Event()
+        self.newest_event = 0.0
+        self.processed = 0
+
+    def now(self) -> float:
+        if self.settings.clock == "event" and self.newest_event:
+            return self.newest_event
+        return time.time()
+
+    def set_definition(self, norm: NormDefinition) -> None:
+        self.norms[norm.norm] = norm
+        self.calendars[norm.norm] = WorkingDayCalendar(closing_days=frozenset(norm.closing_days))
+        self.engine.set_definition(norm)
+        log.info("definition applied: norm %s version %d", norm.norm, norm.version)
+
+    def active_norms(self) -> list[NormDefinition]:
+        return list(self.norms.values())
+
+
+def build_app(settings: EvaluatorSettings | None = None) -> tuple[faust.App, Runtime]:
+    settings = settings or EvaluatorSettings.from_env()
+    names = topic_names(settings.common.topic_prefix)
+    runtime = Runtime(settings)
+    app = faust.App(
+        settings.app_id,
+        broker=f"kafka://{settings.common.kafka_bootstrap}",
+        store="memory://",
+        web_enabled=False,
+        topic_partitions=settings.partitions,
+        topic_replication_factor=1,
+        processing_guarantee="at_least_once",
+        producer_acks=-1,
+        consumer_auto_offset_reset="earliest",
+        broker_commit_interval=1.0,
+        key_serializer="raw",
+        value_serializer="raw",
+    )
+    raw = {"key_serializer": "raw", "value_serializer": "raw"}
+    events = app.topic(names.events, key_type=bytes, value_type=bytes, **raw)
+    observations = app.topic(names.observations, key_type=bytes, value_type=bytes,
+                             partitions=settings.partitions, **raw)
+    indicators = app.topic(names.indicators, key_type=bytes, value_type=bytes, **raw)
+    status = app.topic(names.status, key_type=bytes, value_type=bytes, **raw)
+    dead = app.topic(names.dead_letters, key_type=bytes, value_type=bytes, **raw)
+    items = app.Table("items", default=None, partitions=settings.partitions,
+                      key_type=bytes, value_type=bytes)
+
+    async def emit(output: Output) -> None:
+        for snapshot in output.snapshots:
+            await indicators.send(key=snapshot["scope_key"].encode(), value=orjson.dumps(snapshot))
+        for change in output.changes:
+            await status.send(key=change["subject"].encode(), value=orjson.dumps(change))
+            log.info("status %s: %s -> %s", change["subject"], change["data"]["previous"],
+                     change["data"]["status"])
+
+    @app.agent(events)
+    async def pair(stream: faust.StreamT[bytes]) -> None:
+        await runtime.ready.wait()  # 2
+        async for event in stream.events():
+            # 1. Decode and check the record; a bad one goes to the dead letters (3).
+            try:
+                cloud_event = validate(orjson.loads(event.value))
+            except (orjson.JSONDecodeError, ContractError) as exc:
+                await dead.send(key=event.key, value=event.value,
+                                headers={"reason": str(exc)[:500].encode()})
+                log.warning("dead letter from %s[%d]@%d: %s", event.message.topic,
+                            event.message.partition, event.message.offset, exc)
+                continue
+            subject = cloud_event["subject"]
+            # 2. Add it to its item and derive the messages for stage 2.
+            state_bytes = items.get(subject.encode())
+            state = orjson.loads(state_bytes) if state_bytes else None
+            new_state, messages = process(runtime.active_norms(), subject, state, cloud_event,
+                                          runtime.calendars)
+            # 3. Send the messages first, then store the state: a crash between the two
+            #    replays the event, which derives the same messages again.
+            for message in messages:
+                await observations.send(key=message["norm"].encode(), value=orjson.dumps(message))
+            items[subject.encode()] = orjson.dumps(new_state)
+            runtime.processed += 1
+
+    @app.agent(observations)
+    async def aggregate(stream: faust.StreamT[bytes]) -> None:
+        await runtime.ready.wait()
+        async for value in stream:
+            message = orjson.loads(value)
+            runtime.engine.apply(message, time.time())
+            runtime.newest_event = max(runtime.newest_event,
+                                       float(message.get("end", message["start"])))
+
+    @app.timer(interval=settings.tick_seconds)
+    async def tick_changed() -> None:
+        if runtime.ready.is_set():
+            await emit(runtime.engine.tick(runtime.now(), owned=owned_norms()))
+
+    @app.timer(interval=1.0)
+    async def tick_all() -> None:
+        if runtime.ready.is_set():
+            await emit(runtime.engine.tick(runtime.now(), everything=True, owned=owned_norms()))
+
+    def owned_norms() -> set[str]:
+        """Norms whose observations partition this worker holds (all, with one worker)."""
+        assigned = {tp.partition for tp in app.consumer.assignment()
+                    if tp.topic == names.observations}
+        return {name for name in runtime.norms
+                if (murmur2(name.encode()) & 0x7FFFFFFF) % settings.partitions in assigned}
+
+    @app.task
+    async def start_up() -> None:
+        t0 = time.monotonic()
+        await read_definitions(runtime, settings, names.definitions, follow=False)
+        await seed_statuses(runtime, settings, names.indicators)
+        await warm_up(runtime, settings, names.observations)
+        runtime.ready.set()
+        log.info("evaluator ready in %.1fs: %d norms, %d observations replayed",
+                 time.monotonic() - t0, len(runtime.norms),
+                 sum(len(s.done) + len(s.open) for s in runtime.engine.states.values()))
+        await read_definitions(runtime, settings, names.definitions, follow=True)
+
+    app.runtime = runtime  # type: ignore[attr-defined]
+    return app, runtime
+
+
+def _consumer(settings: EvaluatorSettings) -> AIOKafkaConsumer:
+    return AIOKafkaConsumer(bootstrap_servers=settings.common.kafka_bootstrap,
+                            enable_auto_commit=False, auto_offset_reset="earliest",
+                            group_id=None)
+
+
+async def _read_to_end(consumer: AIOKafkaConsumer, topic: str, start_ms: int | None,
+                       follow: bool, handle: Any) -> None:
+    """Read ``topic`` from ``start_ms`` (or the beginning) to its end, or forever."""
+    # A consumer without a group only knows the metadata of what it fetched itself.
+    metadata = await consumer._client.fetch_all_metadata()
+    partitions = [TopicPartition(topic, p) for p in metadata.partitions_for_topic(topic) or ()]
+    if not partitions:
+        raise RuntimeError(f"topic {topic} does not exist; run 'servicenorm setup' first")
+    consumer.assign(partitions)
+    if start_ms is None:
+        await consumer.seek_to_beginning(*partitions)
+    else:
+        offsets = await consumer.offsets_for_times({tp: start_ms for tp in partitions})
+        for tp in partitions:
+            found = offsets.get(tp)
+            if found is None:
+                await consumer.seek_to_end(tp)
+            else:
+                consumer.seek(tp, found.offset)
+    ends = await consumer.end_offsets(partitions)
+    while True:
+        batch = await consumer.getmany(timeout_ms=500, max_records=5000)
+        for records in batch.values():
+            for record in records:
+                handle(record)
+        if not follow:
+            positions = [await consumer.position(tp) for tp in partitions]
+            if all(pos >= ends[tp] for pos, tp in zip(positions, partitions, strict=True)):
+                return
+
+
+async def read_definitions(runtime: Runtime, settings: EvaluatorSettings, topic: str,
+                           follow: bool) -> None:
+    def handle(record: Any) -> None:
+        if record.value is None:
+            name = record.key.decode()
+            runtime.norms.pop(name, None)
+            runtime.engine.remove_definition(name)
+            log.info("definition removed: norm %s", name)
+            return
+        try:
+            runtime.set_definition(NormDefinition.from_dict(orjson.loads(record.value)))
+        except (ValueError, KeyError, TypeError) as exc:
+            log.error("definition at offset %d not applied: %s", record.offset, exc)
+
+    consumer = _consumer(settings)
+    await consumer.start()
+    try:
+        await _read_to_end(consumer, topic, None, follow, handle)
+    finally:
+        await consumer.stop()
+
+
+async def seed_statuses(runtime: Runtime, settings: EvaluatorSettings, topic: str) -> None:
+    def handle(record: Any) -> None:
+        if record.value:
+            snapshot = orjson.loads(record.value)
+            runtime.engine.seed_status(snapshot["scope_key"], snapshot["status"], time.time())
+
+    consumer = _consumer(settings)
+    await consumer.start()
+    try:
+        await _read_to_end(consumer, topic, None, False, handle)
+    finally:
+        await consumer.stop()
+
+
+async def warm_up(runtime: Runtime, settings: EvaluatorSettings, topic: str) -> None:
+    """Rebuild stage 2's facts from the observations still needed (1)."""
+    longest = max((i.window_seconds for n in runtime.norms.values() for i in n.indicators),
+                  default=3600.0)
+    now = time.time()
+    since = min(now - longest, local_midnight(now)) - settings.allowed_lateness_seconds
+
+    def handle(record: Any) -> None:
+        message = orjson.loads(record.value)
+        runtime.engine.apply(message, record.timestamp / 1000.0)
+        runtime.newest_event = max(runtime.newest_event,
+                                   float(message.get("end", message["start"])))
+
+    consumer = _consumer(settings)
+    await consumer.start()
+    try:
+        await _read_to_end(consumer, topic, int(since * 1000), False, handle)
+    finally:
+        await consumer.stop()
+
+
+def run() -> None:
+    app, _ = build_app()
+    worker = faust.Worker(app, loglevel=os.environ.get("SERVICENORM_LOG_LEVEL", "info"),
+                          quiet=True)
+    worker.execute_from_commandline()
