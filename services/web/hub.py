@@ -15,6 +15,13 @@ Departures from the obvious:
 3. Event ids are ``<epoch>-<sequence>``: the epoch changes with each start of
    the process, so an id from before a restart is recognised and answered with a
    fresh snapshot rather than a wrong replay.
+4. A client may ask for ``heartbeat`` events (without an id, so they do not move
+   ``Last-Event-ID``). Changes come only when something changes, so a screen
+   cannot tell a quiet hour from a dead link without them; the heartbeat also
+   says whether the live feed from Kafka is working.
+5. ``listeners`` see every change after it is stored. The web service uses
+   one to feed a second hub that holds only what the public may see, so that
+   public frames, too, are encoded once per change.
 """
 
 from __future__ import annotations
@@ -64,6 +71,9 @@ class Hub:
     last_update: float = 0.0
     dropped_clients: int = 0
     kafka_ok: bool = False
+    listeners: list[Callable[[str, Snapshot | None], None]] = field(default_factory=list)
+    upstream: Hub | None = None
+    """The hub this one is fed from; its feed health is reported in heartbeats (4, 5)."""
 
     # -- state --------------------------------------------------------------------------------
 
@@ -85,9 +95,23 @@ class Hub:
                 client.queue.put_nowait(frame)
             except asyncio.QueueFull:
                 self._drop(client)
+        for listener in self.listeners:
+            listener(key, snapshot)
 
     def remove(self, key: str) -> None:
         self.state.pop(key, None)
+        for listener in self.listeners:
+            listener(key, None)
+
+    @property
+    def live(self) -> bool:
+        """Is the feed this hub's state comes from working?"""
+        return (self.upstream or self).kafka_ok
+
+    def heartbeat_frame(self) -> bytes:
+        body = {"now": time.time(), "live": self.live, "sequence": self.sequence,
+                "last_update": self.last_update}
+        return sse_frame("heartbeat", orjson.dumps(body))
 
     def _drop(self, client: Client) -> None:
         client.dropped = True
@@ -122,9 +146,10 @@ class Hub:
     # -- clients ------------------------------------------------------------------------------
 
     async def subscribe(self, last_event_id: str | None = None,
-                        visible: Callable[[Snapshot], bool] | None = None
-                        ) -> AsyncIterator[bytes]:
-        """Frames for one client: a snapshot or the missed changes, then each change."""
+                        visible: Callable[[Snapshot], bool] | None = None,
+                        heartbeat: float | None = None) -> AsyncIterator[bytes]:
+        """Frames for one client: a snapshot or the missed changes, then each change,
+        and a heartbeat after each ``heartbeat`` seconds without one (4)."""
         client = Client(asyncio.Queue(self.queue_size), filter=visible)
         self.clients.add(client)
         try:
@@ -135,7 +160,14 @@ class Hub:
                 for frame in missed:
                     yield frame
             while True:
-                frame = await client.queue.get()
+                if heartbeat is None:
+                    frame = await client.queue.get()
+                else:
+                    try:
+                        frame = await asyncio.wait_for(client.queue.get(), heartbeat)
+                    except TimeoutError:
+                        yield self.heartbeat_frame()
+                        continue
                 if frame is None:
                     return
                 yield frame
