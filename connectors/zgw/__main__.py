@@ -1,0 +1,7 @@
+"""``python -m connectors.zgw``."""
+
+import sys
+
+from connectors.zgw.cli import main
+
+sys.exit(main())
