@@ -8,9 +8,11 @@ free text in ``omschrijving`` and ``toelichting`` that must never reach an event
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -38,7 +40,7 @@ from connectors.zgw.mapping import (
     reason_code,
     term_from_duration,
 )
-from connectors.zgw.server import make_app
+from connectors.zgw.server import make_app, poll_forever
 from connectors.zgw.sync import Connector
 from schemas.casetypes import load_file, load_text
 from schemas.contract import problems
@@ -411,7 +413,8 @@ def test_a_zaak_closed_between_polls_is_still_seen(
 
 
 @pytest.fixture
-async def callback_app(zgw: FakeZgw, ingest: FakeIngest, tmp_path: Path):  # type: ignore[no-untyped-def]
+async def callback_app(zgw: FakeZgw, ingest: FakeIngest,
+                       tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     client = ZgwClient(f"{zgw.base}/zaken/api/v1", f"{zgw.base}/catalogi/api/v1", CLIENT_ID,
                        Secret(SECRET))
     async with IngestClient(ingest.url, max_attempts=3) as sink:
@@ -623,3 +626,25 @@ async def test_client_will_not_send_its_token_to_another_host() -> None:
         await client.get("http://elders.example/zaken/api/v1/zaken")
     await client.aclose()
     assert repr(Secret(SECRET)) == "Secret('********')" and SECRET not in str(Secret(SECRET))
+
+
+async def test_polling_loop_keeps_going_when_the_zaken_api_is_down(
+        ingest: FakeIngest, caplog: pytest.LogCaptureFixture) -> None:
+    sock = free_socket()
+    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    sock.close()
+    client = ZgwClient(f"{base}/zaken/api/v1", f"{base}/catalogi/api/v1", CLIENT_ID,
+                       Secret(SECRET))
+    async with IngestClient(ingest.url, max_attempts=1) as sink:
+        connector = Connector(client, load_file(CASE_TYPES), sink, EventFactory(SOURCE),
+                              Cursor())
+        task = asyncio.create_task(poll_forever(connector, 0.01))
+        await asyncio.sleep(0.3)
+        still_running = not task.done()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    await client.aclose()
+
+    assert still_running
+    assert sum("poll failed, trying again" in r.message for r in caplog.records) >= 2
