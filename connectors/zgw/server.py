@@ -5,8 +5,10 @@ subscription (abonnement): ``kanaal``, ``hoofdObject``, ``resource``, ``resource
 ``actie``, ``aanmaakdatum``, ``kenmerken``. The subscription's ``auth`` value comes
 back in the Authorization header; when a token is configured, anything else is
 refused with 401. The answer is 204 once the events are with ingest, 503 when the
-Zaken API or ingest is unreachable (the Notificaties API then tries again), and 400
-for a notification that can never be used. ``GET /health`` answers 200.
+Zaken API or ingest is unreachable (the Notificaties API then tries again), 400 for a
+notification that can never be used, and 422 when the Zaken API or ingest refused the
+work (a zaak that is gone, a mapping ingest does not accept): trying again cannot
+help, and the connector's log says why. ``GET /health`` answers 200.
 """
 
 from __future__ import annotations
@@ -70,7 +72,9 @@ def make_app(connector: Connector, token: Secret | None = None,
             return _problem(400, "Unusable notification", str(error))
         except (ZgwError, IngestError) as error:
             if not error.retriable:
-                return _problem(502, "Upstream refused", str(error))
+                log.error("notification about %s not processed: %s", body.get("hoofdObject"),
+                          error)
+                return _problem(422, "Refused upstream", str(error))
             log.warning("notification not processed, asking for a retry: %s", error)
             return _problem(503, "Try again later", str(error))
         return Response(status_code=204, headers={"X-Events-Sent": str(report.events)})

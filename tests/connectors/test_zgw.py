@@ -486,6 +486,19 @@ async def test_notification_on_another_channel_is_ignored(
     assert zgw.requests == [] and ingest.events == []
 
 
+async def test_notification_about_a_deleted_zaak_is_refused_for_good(
+        zgw: FakeZgw, ingest: FakeIngest, callback_app: httpx.AsyncClient) -> None:
+    zaak = permit_with_suspension_and_extension(zgw)
+    del zgw.zaken[zaak["uuid"]]
+
+    response = await callback_app.post("/callbacks", json=notification(zgw, zaak),
+                                       headers={"Authorization": "Bearer abonnement-token"})
+
+    assert response.status_code == 422  # not 5xx: the Notificaties API need not retry
+    assert "HTTP 404" in response.json()["detail"]
+    assert ingest.events == []
+
+
 async def test_unreachable_zaken_api_asks_for_a_retry(
         ingest: FakeIngest, tmp_path: Path) -> None:
     sock = free_socket()  # bound, never served: connections are refused
