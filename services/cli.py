@@ -17,7 +17,8 @@ live from events and shows them green, orange or red.
 
 Services:      ingest, evaluator, web
 Connectors:    simulate
-Set-up:        setup (topics and database tables), norms (validate and load definitions)
+Set-up:        setup (topics and database tables), norms (validate and load definitions),
+               users (accounts of the web screens)
 
 Every service reads its settings from SERVICENORM_* environment variables:
 SERVICENORM_KAFKA_BOOTSTRAP (default 127.0.0.1:19092),
@@ -47,6 +48,9 @@ def _parser() -> argparse.ArgumentParser:
                                     "(servicenorm simulate --help for its options)",
                    add_help=False)
 
+    sub.add_parser("users", help="accounts of the web screens "
+                                 "(servicenorm users --help for its actions)", add_help=False)
+
     sub.add_parser("setup", help="create the Kafka topics and the database tables (idempotent)")
 
     norms = sub.add_parser("norms", help="norm definitions (YAML files)")
@@ -61,11 +65,15 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    # The simulator owns its options; hand them over untouched.
+    # The simulator and the account tool own their options; hand them over untouched.
     if argv[:1] == ["simulate"]:
         from connectors.simulator import main as simulate
 
         return simulate(argv[1:])
+    if argv[:1] == ["users"]:
+        from services.web.accounts import main as users
+
+        return users(argv[1:])
 
     args = _parser().parse_args(argv)
     from schemas.settings import CommonSettings, setup_logging

@@ -92,6 +92,19 @@ class Product:
         for args in (("setup",), ("norms", "load", str(charter))):
             done = self.run(*args)
             assert done.returncode == 0, done.stdout + done.stderr
+        self.add_user("toezicht", "viewer", self.VIEWER_PASSWORD)
+
+    VIEWER_PASSWORD = "test-wachtwoord-lang-genoeg"
+
+    def add_user(self, name: str, role: str, password: str) -> None:
+        done = self.run("users", "add", name, "--role", role,
+                        extra_env={"SERVICENORM_NEW_PASSWORD": password})
+        assert done.returncode == 0, done.stdout + done.stderr
+
+    @property
+    def basic_auth(self) -> tuple[str, str]:
+        """Credentials of a viewer account, for the internal API."""
+        return ("toezicht", self.VIEWER_PASSWORD)
 
     def start(self, name: str, extra_env: dict[str, str] | None = None) -> stack.Process:
         port = self.ports.get(name) or stack.free_port()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ class Engine:
     dirty: set[str] = field(default_factory=set)
     last_emitted: dict[str, tuple[float, tuple[Any, ...]]] = field(default_factory=dict)
     pending: list[Mapping[str, Any]] = field(default_factory=list)
+    _wall: float = 0.0
 
     # -- definitions ------------------------------------------------------------------------
 
@@ -81,11 +83,14 @@ class Engine:
     # -- evaluation -------------------------------------------------------------------------
 
     def tick(self, now: float, everything: bool = False,
-             owned: Iterable[str] | None = None) -> Output:
+             owned: Iterable[str] | None = None, wall: float | None = None) -> Output:
         """Evaluate the norms that changed (or all), and return what to emit.
 
-        ``owned`` limits the work to the norms this worker is responsible for.
+        ``now`` is the evaluation clock (wall or event time); ``wall`` is the monotonic
+        clock that paces the output, which must keep running when event time stands
+        still. ``owned`` limits the work to the norms this worker is responsible for.
         """
+        self._wall = time.monotonic() if wall is None else wall
         names = set(self.states) if everything else set(self.dirty)
         if owned is not None:
             names &= set(owned)
@@ -177,6 +182,7 @@ class Engine:
 
     def _maybe_emit(self, snapshot: Snapshot, now: float, output: Output, force: bool) -> None:
         """Emit a snapshot when it changed, at most once per interval per key."""
+        now = self._wall
         key = snapshot["scope_key"]
         fingerprint = (snapshot["status"], snapshot.get("value"), snapshot.get("count"),
                        (snapshot.get("today") or {}).get("value"))
@@ -205,4 +211,4 @@ class Engine:
 
 
 def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 3)
+    return None if value is None else round(value, 6)

@@ -88,9 +88,7 @@ async def test_events_reach_status_topic_and_sse_client(running: Any) -> None:
     await status_consumer.start()
     try:
         # 1. An SSE client is connected before anything happens.
-        sse = asyncio.create_task(read_sse(running.url("web", "/api/public/stream")
-                                           if await _has_public_stream(running)
-                                           else running.url("web", "/api/stream"),
+        sse = asyncio.create_task(read_sse(running.url("web", "/api/public/stream"),
                                            is_red_for(location), timeout=90))
         await asyncio.sleep(1.0)
         # 2. Six walk-in visitors waited 15 minutes: far beyond the 10-minute limit.
@@ -115,12 +113,6 @@ async def test_events_reach_status_topic_and_sse_client(running: Any) -> None:
         await status_consumer.stop()
 
 
-async def _has_public_stream(product: Any) -> bool:
-    async with httpx.AsyncClient() as client:
-        response = await client.get(product.url("web", "/api/public/status"))
-        return response.status_code == 200
-
-
 async def _wait_for_change(consumer: AIOKafkaConsumer, location: str,
                            timeout: float) -> dict[str, Any]:
     key = f"indicator:{NORM}:binnen-norm:location.{location}"
@@ -142,10 +134,12 @@ async def test_status_endpoint_returns_current_state(running: Any) -> None:
                                      headers={"content-type": BATCH})
         assert response.status_code == 202
         key = f"indicator:{NORM}:binnen-norm:location.{location}"
-        path = "/api/public/status" if await _has_public_stream(running) else "/api/status"
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
-            items = (await client.get(running.url("web", path))).json()["items"]
+            response = await client.get(running.url("web", "/api/status"),
+                                        auth=running.basic_auth)
+            assert response.status_code == 200, response.text
+            items = response.json()["items"]
             found = [i for i in items if i["scope_key"] == key]
             if found and found[0]["status"] == "green":
                 # Five visitors, each called after 2 minutes: all within 10 minutes.
@@ -154,3 +148,47 @@ async def test_status_endpoint_returns_current_state(running: Any) -> None:
                 return
             await asyncio.sleep(0.5)
     raise AssertionError(f"{key} never became green")
+
+
+async def test_changed_definition_applies_without_restart(running: Any, tmp_path: Any) -> None:
+    """Loading a definition with another target changes the colour; nothing restarts."""
+    import pathlib
+
+    location = f"loc-{uuid.uuid4().hex[:6]}"
+    key = f"indicator:{NORM}:binnen-norm:location.{location}"
+    # 1. Three of four visitors within 10 minutes: 75 %, below the grenswaarde 80 → red.
+    events = late_tickets(location, 1, 15) + late_tickets(location, 3, 4)
+    async with httpx.AsyncClient() as client:
+        response = await client.post(running.url("ingest", "/events"),
+                                     content=orjson.dumps(events),
+                                     headers={"content-type": BATCH})
+        assert response.status_code == 202
+    evaluator_pid = running.processes["evaluator"].proc.pid
+    assert await _status_of(running, key, "red", min_items=4) == 75.0
+    # 2. The organisation lowers its streefwaarde to 70 and grenswaarde to 60 (version 2).
+    charter = pathlib.Path(__file__).resolve().parents[2] / "deploy" / "charter" / "voorbeeldstad"
+    text = (charter / f"{NORM}.yaml").read_text(encoding="utf-8")
+    text = text.replace("version: 1", "version: 2", 1)
+    text = text.replace("    target: 90\n    limit: 80\n", "    target: 70\n    limit: 60\n", 1)
+    (tmp_path / f"{NORM}.yaml").write_text(text, encoding="utf-8")
+    done = running.run("norms", "load", str(tmp_path))
+    assert done.returncode == 0, done.stdout + done.stderr
+    # 3. Same value, new colour, same evaluator process.
+    assert await _status_of(running, key, "green", min_items=4) == 75.0
+    assert running.processes["evaluator"].proc.pid == evaluator_pid
+    assert running.processes["evaluator"].alive()
+
+
+async def _status_of(product: Any, key: str, status: str, min_items: int) -> float:
+    deadline = time.monotonic() + 90
+    async with httpx.AsyncClient() as client:
+        while time.monotonic() < deadline:
+            response = await client.get(product.url("web", "/api/status"),
+                                        auth=product.basic_auth)
+            assert response.status_code == 200, response.text
+            items = response.json()["items"]
+            found = [i for i in items if i["scope_key"] == key]
+            if found and found[0]["status"] == status and found[0]["count"] >= min_items:
+                return float(found[0]["value"])
+            await asyncio.sleep(0.5)
+    raise AssertionError(f"{key} never became {status}")
