@@ -71,6 +71,7 @@ class Product:
             "SERVICENORM_DATABASE_URL": self.dsn,
             "SERVICENORM_TOPIC_PREFIX": self.prefix,
             "SERVICENORM_EVALUATOR_APP_ID": f"{self.prefix}-evaluator",
+            "SERVICENORM_CASE_TYPES": str(stack.CASE_TYPES),
             "PYTHONUNBUFFERED": "1",
         }
 

@@ -33,6 +33,7 @@ KAFKA_POM = ROOT / "deploy" / "kafka" / "pom.xml"
 KAFKA_LIBS = LOCAL / "kafka" / "libs"
 VENV_BIN = ROOT / ".venv" / "bin"
 CHARTER = ROOT / "deploy" / "charter" / "voorbeeldstad"
+CASE_TYPES = ROOT / "deploy" / "charter" / "case-types" / "voorbeeldstad.yaml"
 
 JAVA_MIN = 17
 APT_PACKAGES = {"java": "openjdk-17-jre-headless", "mvn": "maven", "postgres": "postgresql"}
@@ -399,6 +400,7 @@ def product_env(kafka: Kafka, postgres: Postgres, prefix: str = "servicenorm") -
         "SERVICENORM_KAFKA_BOOTSTRAP": kafka.bootstrap,
         "SERVICENORM_DATABASE_URL": postgres.dsn,
         "SERVICENORM_TOPIC_PREFIX": prefix,
+        "SERVICENORM_CASE_TYPES": str(CASE_TYPES),
         "PYTHONUNBUFFERED": "1",
     }
 

@@ -11,6 +11,9 @@ Agents and tasks:
   snapshots and status changes.
 * ``follow_definitions`` reads the compacted ``definitions`` topic from the start
   and keeps following it, so a changed definition applies without restart.
+* ``tick_cases`` (when a case-type catalogue is configured) evaluates every case
+  once a minute: deadlines, at-risk and overdue lists, the dwangsom exposure, and a
+  status change for each case whose stage changed.
 
 Departures from the obvious:
 
@@ -43,6 +46,9 @@ from schemas.norms import NormDefinition
 from schemas.settings import CommonSettings, env_int
 from schemas.topics import topic_names
 from services.evaluator.calendars import WorkingDayCalendar
+from services.evaluator.cases import CaseBook, CaseView
+from services.evaluator.casework import now_in_amsterdam
+from services.evaluator.casework import snapshots as case_snapshots
 from services.evaluator.engine import Engine, Output
 from services.evaluator.pairing import process
 from services.evaluator.timeutil import local_midnight
@@ -58,6 +64,8 @@ class EvaluatorSettings:
     allowed_lateness_seconds: int = 3600
     partitions: int = 4
     app_id: str = "servicenorm-evaluator"
+    case_types: str = ""           # path of a case-type catalogue (YAML); empty: no case book
+    case_tick_seconds: float = 60.0
 
     @classmethod
     def from_env(cls) -> EvaluatorSettings:
@@ -71,6 +79,8 @@ class EvaluatorSettings:
             allowed_lateness_seconds=env_int("EVALUATOR_ALLOWED_LATENESS_SECONDS", 3600),
             partitions=env_int("PARTITIONS", 4),
             app_id=os.environ.get("SERVICENORM_EVALUATOR_APP_ID", "servicenorm-evaluator"),
+            case_types=os.environ.get("SERVICENORM_CASE_TYPES", ""),
+            case_tick_seconds=float(env_int("EVALUATOR_CASE_TICK_SECONDS", 60)),
         )
 
 
@@ -85,6 +95,13 @@ class Runtime:
         self.ready = asyncio.Event()
         self.newest_event = 0.0
         self.processed = 0
+        self.cases: CaseBook | None = None
+        self.case_views: list[CaseView] = []
+        self.cases_rebuilt = False
+        if settings.case_types:
+            from schemas.casetypes import load_file
+
+            self.cases = CaseBook(load_file(settings.case_types))
 
     def now(self) -> float:
         if self.settings.clock == "event" and self.newest_event:
@@ -161,6 +178,9 @@ def build_app(settings: EvaluatorSettings | None = None) -> tuple[faust.App, Run
             for message in messages:
                 await observations.send(key=message["norm"].encode(), value=orjson.dumps(message))
             items[subject.encode()] = orjson.dumps(new_state)
+            if runtime.cases is not None and cloud_event["type"].startswith(CASE_PREFIX):
+                runtime.cases.apply(cloud_event)
+            runtime.newest_event = max(runtime.newest_event, event_seconds(cloud_event))
             runtime.processed += 1
 
     @app.agent(observations)
@@ -181,6 +201,23 @@ def build_app(settings: EvaluatorSettings | None = None) -> tuple[faust.App, Run
     async def tick_all() -> None:
         if runtime.ready.is_set():
             await emit(runtime.engine.tick(runtime.now(), everything=True, owned=owned_norms()))
+
+    @app.timer(interval=settings.case_tick_seconds)
+    async def tick_cases() -> None:
+        if runtime.cases is None or not runtime.ready.is_set():
+            return
+        if not runtime.cases_rebuilt:
+            # After a restart the case book is rebuilt from the item table (recovered
+            # from its changelog): every case event of every item is still there.
+            rebuild_case_book(runtime.cases, items.items())
+            runtime.cases_rebuilt = True
+        now = now_in_amsterdam(runtime.now())
+        evaluation = runtime.cases.evaluate(now.date())
+        changes = CaseBook.transitions(runtime.case_views, evaluation.views)
+        runtime.case_views = list(evaluation.views)
+        output = Output(snapshots=case_snapshots(runtime.cases, evaluation, now),
+                        changes=[t.to_event(now) for t in changes])
+        await emit(output)
 
     def owned_norms() -> set[str]:
         """Norms whose observations partition this worker holds (all, with one worker)."""
@@ -203,6 +240,33 @@ def build_app(settings: EvaluatorSettings | None = None) -> tuple[faust.App, Run
 
     app.runtime = runtime  # type: ignore[attr-defined]
     return app, runtime
+
+
+CASE_PREFIX = "nl.servicenorm.case."
+
+
+def event_seconds(event: dict[str, Any]) -> float:
+    from services.evaluator.timeutil import parse_time
+
+    return parse_time(event["time"])
+
+
+def rebuild_case_book(book: CaseBook, stored: Any) -> int:
+    """Feed every case event kept in the item table to the book (idempotent)."""
+    from services.evaluator.timeutil import iso
+
+    applied = 0
+    for subject, value in stored:
+        state = orjson.loads(value) if value else None
+        for key, event in ((state or {}).get("events") or {}).items():
+            if not event["type"].startswith(CASE_PREFIX):
+                continue
+            source, _, event_id = key.rpartition("|")
+            applied += book.apply({"specversion": "1.0", "id": event_id, "source": source,
+                                   "type": event["type"], "time": iso(event["ts"]),
+                                   "subject": subject.decode(), "data": event["data"]})
+    log.info("case book rebuilt: %d case events, %d cases", applied, len(book))
+    return applied
 
 
 def _consumer(settings: EvaluatorSettings) -> AIOKafkaConsumer:
