@@ -156,6 +156,9 @@ class Recorder:
                 await asyncio.sleep(2)
         log.info("recorder started (group %s)", GROUP)
         try:
+            # An empty write proves the database works, so health is good before the first
+            # batch (after a restart with nothing new to record there may be none for long).
+            await self._write_until_done([])
             while True:
                 batch = await consumer.getmany(timeout_ms=500, max_records=self.batch_size)
                 records = [r for rs in batch.values() for r in rs]
