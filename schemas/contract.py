@@ -86,17 +86,20 @@ def _describe(error: ValidationError) -> Problem:
             return Problem(f"{pointer}/{extra[0]}" if extra else pointer,
                            f"no such field; allowed here: {allowed}")
         case "const":
-            return Problem(pointer, f"exactly {error.validator_value!r}, got {error.instance!r}", error.instance)
+            expected = f"exactly {error.validator_value!r}, got {error.instance!r}"
+            return Problem(pointer, expected, error.instance)
         case "enum":
             options = ", ".join(repr(v) for v in error.validator_value)
             return Problem(pointer, f"one of {options}, got {error.instance!r}", error.instance)
         case "type":
-            return Problem(pointer, f"a value of type {error.validator_value}, got {error.instance!r}", error.instance)
+            expected = f"a value of type {error.validator_value}, got {error.instance!r}"
+            return Problem(pointer, expected, error.instance)
         case "pattern":
             hint = schema.get("description", f"text matching {error.validator_value}")
             return Problem(pointer, f"{hint}; got {error.instance!r}", error.instance)
         case "format":
-            return Problem(pointer, f"a {error.validator_value} (RFC 3339), got {error.instance!r}", error.instance)
+            expected = f"a {error.validator_value} (RFC 3339), got {error.instance!r}"
+            return Problem(pointer, expected, error.instance)
         case _:
             return Problem(pointer, error.message, error.instance)
 

@@ -32,10 +32,13 @@ def redact_dsn(dsn: str) -> str:
     return dsn
 
 
+DEFAULT_DATABASE_URL = Secret("postgresql://postgres@127.0.0.1:15432/servicenorm")
+
+
 @dataclass(frozen=True, slots=True)
 class CommonSettings:
     kafka_bootstrap: str = "127.0.0.1:19092"
-    database_url: Secret = Secret("postgresql://postgres@127.0.0.1:15432/servicenorm")
+    database_url: Secret = DEFAULT_DATABASE_URL
     topic_prefix: str = "servicenorm"
     log_level: str = "INFO"
 

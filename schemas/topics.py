@@ -35,7 +35,8 @@ class Topics:
         delete_7d = {"cleanup.policy": "delete", "retention.ms": str(7 * DAY_MS)}
         return [
             TopicSpec(self.events, partitions, delete_7d),
-            TopicSpec(self.dead_letters, 1, {"cleanup.policy": "delete", "retention.ms": str(30 * DAY_MS)}),
+            TopicSpec(self.dead_letters, 1,
+                      {"cleanup.policy": "delete", "retention.ms": str(30 * DAY_MS)}),
             TopicSpec(self.definitions, 1, {"cleanup.policy": "compact"}),
             TopicSpec(self.observations, partitions, delete_7d),
             TopicSpec(self.indicators, partitions, {"cleanup.policy": "compact"}),

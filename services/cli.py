@@ -55,7 +55,8 @@ def _parser() -> argparse.ArgumentParser:
 
     norms = sub.add_parser("norms", help="norm definitions (YAML files)")
     norms_sub = norms.add_subparsers(dest="norms_command", required=True, metavar="ACTION")
-    validate = norms_sub.add_parser("validate", help="check a folder of definitions, change nothing")
+    validate = norms_sub.add_parser("validate",
+                                    help="check a folder of definitions, change nothing")
     validate.add_argument("folder")
     load = norms_sub.add_parser("load", help="validate a folder, store it and publish it "
                                              "(all or nothing)")

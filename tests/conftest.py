@@ -8,7 +8,6 @@ do not see each other's events.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 import sys

@@ -71,7 +71,8 @@ class EvaluatorSettings:
     def from_env(cls) -> EvaluatorSettings:
         clock = os.environ.get("SERVICENORM_EVALUATOR_CLOCK", "wall")
         if clock not in ("wall", "event"):
-            raise ValueError(f"SERVICENORM_EVALUATOR_CLOCK must be 'wall' or 'event', got {clock!r}")
+            raise ValueError(
+                f"SERVICENORM_EVALUATOR_CLOCK must be 'wall' or 'event', got {clock!r}")
         return cls(
             common=CommonSettings.from_env(),
             clock=clock,

@@ -183,7 +183,8 @@ def parse_events(content_type: str, body: bytes, max_batch: int) -> list[dict[st
         return [_check(document, None)]
     if not isinstance(document, list):
         raise RequestProblem(422, "Invalid batch",
-                             f"a batch must be a JSON array of events, got {type(document).__name__}",
+                             "a batch must be a JSON array of events, got "
+                             f"{type(document).__name__}",
                              [{"field": "/", "expected": "a JSON array of CloudEvents"}])
     if not document:
         raise RequestProblem(422, "Empty batch", "a batch must hold at least one event",

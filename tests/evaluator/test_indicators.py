@@ -1,6 +1,6 @@
 """Each indicator kind on a small, hand-computed morning at the counter.
 
-The morning of Mon 2 Mar 2026, evaluated at 11:00 (live window 10:00–11:00):
+The morning of Mon 2 Mar 2026, evaluated at 11:00 (live window 10:00 to 11:00):
 
     ticket  drawn  called  wait   counts?
     A       10:00  10:05    5 m   yes, within 10 m
@@ -131,7 +131,8 @@ def test_reported_values_average_and_need_enough_answers() -> None:
     one = [event("value.reported", "s-1", at("2026-03-02 10:10"), indicator="tevredenheid",
                  value=8, location="stadhuis")]
     assert run([reported_norm()], one, NOW)["indicator:tevreden:score"]["status"] == "no-data"
-    three = one + [
+    three = [
+        *one,
         event("value.reported", "s-2", at("2026-03-02 10:20"), indicator="tevredenheid",
               value=6, location="stadhuis"),
         event("value.reported", "s-3", at("2026-03-02 10:30"), indicator="tevredenheid",
@@ -187,3 +188,25 @@ def test_late_message_beyond_allowed_lateness_is_left_out_and_reported() -> None
                             "end": ten - 3660}, 0)
     assert sorted(state.done) == ["a", "b"]
     assert state.late == 1
+
+
+def test_a_change_held_back_by_the_output_pace_is_emitted_later_when_event_time_stands_still(
+) -> None:
+    """With the event clock, event time stops when the events stop; the pace must not."""
+    from services.evaluator.engine import Engine
+
+    engine = Engine(allowed_lateness=10 * 24 * 3600, min_emit_interval=1.0)
+    engine.set_definition(NORM)
+    now = NOW.timestamp()
+    message = {"norm": "balie", "scope": {"location": "stadhuis"}, "op": "done",
+               "duration": 60.0, "within": True, "start": now - 120, "end": now - 60}
+    engine.apply({**message, "id": "balie|a", "item": "a"}, now)
+    first = engine.tick(now, everything=True, wall=100.0)
+    assert any(s["scope_key"] == "indicator:balie:mean" for s in first.snapshots)
+    # A second wait of 3 minutes: the mean moves from 1 to 2 minutes, still green.
+    engine.apply({**message, "id": "balie|b", "item": "b", "duration": 180.0}, now)
+    held = engine.tick(now, everything=True, wall=100.5)   # within the pace: held back
+    assert not any(s["scope_key"] == "indicator:balie:mean" for s in held.snapshots)
+    later = engine.tick(now, everything=True, wall=101.6)  # same event time, later wall time
+    mean = [s for s in later.snapshots if s["scope_key"] == "indicator:balie:mean"]
+    assert mean and mean[0]["value"] == 2.0

@@ -6,7 +6,7 @@ queue ticket on Thu 3 Dec 2026 at noon.
 A permit application received Tue 1 Sep 2026 has 8 weeks: deadline Tue 27 Oct 2026.
 A notice of default arrived Sun 1 Nov 2026; the penalty runs from two weeks after
 the later of the two, Sun 15 Nov 2026 (penalty day 1). On 3 Dec it is day 19:
-14 × €23 + 5 × €35 = €322 + €175 = €497.
+14 x €23 + 5 x €35 = €322 + €175 = €497.
 A second application, received Mon 26 Oct 2026, has its deadline on Mon 21 Dec 2026:
 13 working days after 3 Dec, more than the 5 that count as at risk: on track.
 """
