@@ -55,11 +55,18 @@ const SN = (() => {
    * no-data/stale: grey, never green. Hue and lightness are chosen so every step keeps
    * at least 3:1 contrast against white. */
   function colour(score, status) {
-    if (status === "no-data" || status === "stale" || status === "unavailable"
-        || score === null || score === undefined || Number.isNaN(score)) {
+    if (status === "no-data" || status === "stale" || status === "unavailable") {
       return "hsl(0 0% 40%)";
     }
-    const s = Math.max(0, Math.min(1, score));
+    if (score === null || score === undefined || Number.isNaN(score)) {
+      score = status === "orange" ? 0.5 : status === "red" ? 1 : status === "green" ? 0 : null;
+      if (score === null) return "hsl(0 0% 40%)";
+    }
+    // The colour never contradicts the text: a debounced status may lag its score.
+    let s = Math.max(0, Math.min(1, score));
+    if (status === "green") s = 0;
+    else if (status === "red") s = 1;
+    else if (status === "orange") s = Math.max(0.2, Math.min(0.8, s));
     const hue = s <= 0.5 ? 135 - (135 - 30) * (s / 0.5) : 30 - 30 * ((s - 0.5) / 0.5);
     const light = s <= 0.5 ? 27 + 3 * (s / 0.5) : 30 + 8 * ((s - 0.5) / 0.5);
     return "hsl(" + hue.toFixed(1) + " 90% " + light.toFixed(1) + "%)";

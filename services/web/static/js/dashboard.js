@@ -301,10 +301,10 @@
     const width = Math.max(280, holder.clientWidth || 600);
     chart = new uPlot({
       width, height: 220,
-      scales: { x: { time: true } },
+      scales: { x: { time: true, range: [Date.parse(body.from) / 1000, Date.parse(body.until) / 1000] } },
       axes: [{}, { label: SN.t("unit.long." + ind.unit) }],
       series: [
-        {},
+        { label: SN.t("dash.time") },
         { label: ind.title, stroke: "#1f4e8c", width: 2 },
         { label: SN.t("card.target"), stroke: "#1a7f37", dash: [6, 4], width: 1 },
         { label: SN.t("card.limit_value"), stroke: "#c62828", dash: [2, 4], width: 1 },

@@ -20,6 +20,7 @@
   let paused = false;
 
   const WAIT_UNITS = ["minutes", "seconds", "hours"];
+  const MAX_SERVICES = 4;
   const WAIT_KINDS = ["open-oldest", "mean", "maximum", "percentile"];
 
   /* The indicator that says how long people wait: the longest wait now if the norm
@@ -60,7 +61,9 @@
     const prefix = "indicator:" + norm + ":" + wait.id + ":";
     const rows = [...state.values()].filter((s) => s.scope_key.startsWith(prefix)
       && s.scope && s.scope.service && Object.keys(s.scope).length === card.scope.indexOf("service") + 1)
-      .sort((a, b) => a.scope_key.localeCompare(b.scope_key));
+      // The longest waits first, and no more than fit on a hall screen.
+      .sort((a, b) => (b.value ?? -1) - (a.value ?? -1) || a.scope_key.localeCompare(b.scope_key))
+      .slice(0, MAX_SERVICES);
     list.replaceChildren(...rows.map((s) => {
       const row = el("li", "display__service");
       row.append(el("span", "display__service-name", SN.scopeLabel(s.scope)),
