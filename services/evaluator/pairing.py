@@ -181,3 +181,22 @@ def process(norms: Iterable[NormDefinition], subject: str, state: ItemState | No
             calendar = calendars.get(norm.norm) or WorkingDayCalendar()
             messages.extend(derive(norm, subject, new_state, calendar))
     return new_state, messages
+
+
+FINAL_OPS = frozenset({"done", "close", "count", "value"})
+CASE_CLOSERS = frozenset({"nl.servicenorm.case.decided", "nl.servicenorm.case.withdrawn"})
+
+
+def is_finished(state: ItemState, messages: Iterable[Message]) -> bool:
+    """Has this item nothing left to wait for? Then its state may expire later.
+
+    An item is finished when every message it implies is final (a measurement, a
+    cancellation, a counted event or a value), and, for a case, when it was decided
+    or withdrawn: the case book needs the events of open cases after a restart.
+    """
+    ops = [m["op"] for m in messages]
+    if not ops or any(op not in FINAL_OPS for op in ops):
+        return False
+    types = {e["type"] for e in state["events"].values()}
+    is_case = any(t.startswith("nl.servicenorm.case.") for t in types)
+    return not is_case or bool(types & CASE_CLOSERS)

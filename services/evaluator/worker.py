@@ -25,6 +25,12 @@ Departures from the obvious:
    otherwise the first events after a restart would meet no norm.
 3. A malformed record on ``events`` (written around ingest) goes to the
    dead-letter topic with the reason in a header, and the stream goes on.
+4. A finished item is deleted from the ``items`` table a day after it finished
+   (``item_retention_seconds``), while an event of the same partition is being
+   processed, since a table change belongs to the partition of the current event.
+   The expiry list is kept in memory: items that finished before a restart stay
+   in the table. That costs memory, never a wrong figure; a compaction job over the
+   changelog is the remedy when a deployment runs for months without restarts.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ import asyncio
 import logging
 import os
 import time
+from collections import defaultdict, deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,7 +57,7 @@ from services.evaluator.cases import CaseBook, CaseView
 from services.evaluator.casework import now_in_amsterdam
 from services.evaluator.casework import snapshots as case_snapshots
 from services.evaluator.engine import Engine, Output
-from services.evaluator.pairing import process
+from services.evaluator.pairing import is_finished, process
 from services.evaluator.timeutil import local_midnight
 
 log = logging.getLogger(__name__)
@@ -66,6 +73,7 @@ class EvaluatorSettings:
     app_id: str = "servicenorm-evaluator"
     case_types: str = ""           # path of a case-type catalogue (YAML); empty: no case book
     case_tick_seconds: float = 60.0
+    item_retention_seconds: int = 24 * 3600
 
     @classmethod
     def from_env(cls) -> EvaluatorSettings:
@@ -82,6 +90,7 @@ class EvaluatorSettings:
             app_id=os.environ.get("SERVICENORM_EVALUATOR_APP_ID", "servicenorm-evaluator"),
             case_types=os.environ.get("SERVICENORM_CASE_TYPES", ""),
             case_tick_seconds=float(env_int("EVALUATOR_CASE_TICK_SECONDS", 60)),
+            item_retention_seconds=env_int("EVALUATOR_ITEM_RETENTION_SECONDS", 24 * 3600),
         )
 
 
@@ -99,6 +108,8 @@ class Runtime:
         self.cases: CaseBook | None = None
         self.case_views: list[CaseView] = []
         self.cases_rebuilt = False
+        # Per partition of the events topic: (expires at, subject) of finished items (4).
+        self.expiry: dict[int, deque[tuple[float, bytes]]] = defaultdict(deque)
         if settings.case_types:
             from schemas.casetypes import load_file
 
@@ -179,6 +190,12 @@ def build_app(settings: EvaluatorSettings | None = None) -> tuple[faust.App, Run
             for message in messages:
                 await observations.send(key=message["norm"].encode(), value=orjson.dumps(message))
             items[subject.encode()] = orjson.dumps(new_state)
+            # 4. Remember when a finished item may go, and let expired ones go (4).
+            partition = event.message.partition
+            if is_finished(new_state, messages):
+                runtime.expiry[partition].append(
+                    (time.time() + settings.item_retention_seconds, subject.encode()))
+            expire_items(items, runtime.expiry[partition], time.time())
             if runtime.cases is not None and cloud_event["type"].startswith(CASE_PREFIX):
                 runtime.cases.apply(cloud_event)
             runtime.newest_event = max(runtime.newest_event, event_seconds(cloud_event))
@@ -244,6 +261,18 @@ def build_app(settings: EvaluatorSettings | None = None) -> tuple[faust.App, Run
 
 
 CASE_PREFIX = "nl.servicenorm.case."
+EXPIRE_PER_EVENT = 50
+
+
+def expire_items(items: Any, queue: deque[tuple[float, bytes]], now: float) -> int:
+    """Delete up to a few expired items of the current partition (4)."""
+    removed = 0
+    while queue and queue[0][0] <= now and removed < EXPIRE_PER_EVENT:
+        _, key = queue.popleft()
+        if key in items:
+            del items[key]
+            removed += 1
+    return removed
 
 
 def event_seconds(event: dict[str, Any]) -> float:

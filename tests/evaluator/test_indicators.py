@@ -210,3 +210,18 @@ def test_a_change_held_back_by_the_output_pace_is_emitted_later_when_event_time_
     later = engine.tick(now, everything=True, wall=101.6)  # same event time, later wall time
     mean = [s for s in later.snapshots if s["scope_key"] == "indicator:balie:mean"]
     assert mean and mean[0]["value"] == 2.0
+
+
+def test_finished_items_are_recognised_for_expiry() -> None:
+    from services.evaluator.calendars import WorkingDayCalendar
+    from services.evaluator.pairing import is_finished, process
+
+    calendars = {"balie": WorkingDayCalendar()}
+    drawn, called = [e for e in morning() if e["subject"] == "A"]
+    state, messages = process([NORM], "A", None, drawn, calendars)
+    assert not is_finished(state, messages)          # still waiting
+    state, messages = process([NORM], "A", state, called, calendars)
+    assert is_finished(state, messages)              # measured
+    case = event("case.received", "Z", at("2026-03-02 10:00"), case_type="klacht")
+    state, _ = process([NORM], "Z", None, case, calendars)
+    assert not is_finished(state, [{"op": "done"}])  # an open case stays for the case book
