@@ -262,8 +262,18 @@ def _environment() -> Environment:
                       autoescape=select_autoescape(("html", "xml")), trim_blocks=True,
                       lstrip_blocks=True)
     env.filters["number"] = format_number
+    env.filters["clock"] = clock
     env.globals["window_words"] = window_words
     return env
+
+
+def clock(epoch: float | None) -> str:
+    """A moment as the time of day in Amsterdam, '14:05:09'; empty for none."""
+    if not epoch:
+        return ""
+    from services.web.periods import AMSTERDAM
+
+    return datetime.fromtimestamp(epoch, AMSTERDAM).strftime("%H:%M:%S")
 
 
 def window_words(seconds: float, t: Callable[..., str]) -> str:
