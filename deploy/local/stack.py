@@ -453,6 +453,25 @@ class Stack:
                 raise StackError(f"servicenorm {' '.join(args)} failed:\n{done.stderr[-2000:]}")
             say(f"servicenorm {' '.join(args)}: {done.stdout.strip().splitlines()[-1:]}")
 
+    def demo_account(self) -> tuple[str, str]:
+        """A local admin account for the demo; its password is kept in .local/ only."""
+        secret_file = self.home / "demo-account.txt"
+        if secret_file.exists():
+            name, password = secret_file.read_text().split(":", 1)
+            return name, password.strip()
+        import secrets
+
+        name, password = "demo", secrets.token_urlsafe(12)
+        done = subprocess.run(servicenorm("users", "add", name, "--role", "admin"),
+                              env={**os.environ, **self.env(),
+                                   "SERVICENORM_NEW_PASSWORD": password},
+                              capture_output=True, text=True, cwd=ROOT)
+        if done.returncode != 0:
+            raise StackError(f"creating the demo account failed: {done.stdout}{done.stderr}")
+        secret_file.write_text(f"{name}:{password}\n")
+        secret_file.chmod(0o600)
+        return name, password
+
     def start_service(self, name: str, *args: str, port: int | None = None) -> Process:
         process = Process(name, servicenorm(*args), self.logs / f"{name}.log", self.run_dir,
                           self.env()).start()
@@ -540,7 +559,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
         stack.up()
-        print(f"\nDashboard: http://127.0.0.1:{stack.web_port}/\n", flush=True)
+        name, password = stack.demo_account()
+        base = f"http://127.0.0.1:{stack.web_port}"
+        print(f"\nHall display:   {base}/display/hal"
+              f"\nCitizens' page: {base}/publiek"
+              f"\nLog in as {name!r} with password {password!r} (kept in .local/demo-account.txt)"
+              f"\nDashboard: {base}/\n", flush=True)
         stack.watch()
     except KeyboardInterrupt:
         say("stopping")

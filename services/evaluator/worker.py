@@ -163,8 +163,10 @@ def build_app(settings: EvaluatorSettings | None = None) -> tuple[faust.App, Run
             await indicators.send(key=snapshot["scope_key"].encode(), value=orjson.dumps(snapshot))
         for change in output.changes:
             await status.send(key=change["subject"].encode(), value=orjson.dumps(change))
-            log.info("status %s: %s -> %s", change["subject"], change["data"]["previous"],
-                     change["data"]["status"])
+            # Roll-ups at INFO, the many indicator scopes at DEBUG.
+            level = logging.DEBUG if change["data"]["kind"] == "indicator" else logging.INFO
+            log.log(level, "status %s: %s -> %s", change["subject"],
+                    change["data"]["previous"], change["data"]["status"])
 
     @app.agent(events)
     async def pair(stream: faust.StreamT[bytes]) -> None:
