@@ -1,0 +1,1 @@
+"""One module per benchmark, each with ``async def run(bench: Bench) -> Result``."""
