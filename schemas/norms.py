@@ -622,11 +622,20 @@ def _semantic_problems(doc: Mapping[str, Any]) -> Iterator[tuple[_Path, str]]:
     yield from _indicator_problems(doc)
     yield from _date_problems(doc)
     yield from _hours_problems(doc)
+    yield from _publish_problems(doc)
     if "limit" in doc:
         try:
             Limit.parse(doc["limit"], doc["calendar"])
         except ValueError as error:
             yield ("limit",), str(error)
+
+
+def _publish_problems(doc: Mapping[str, Any]) -> Iterator[tuple[_Path, str]]:
+    # A screen in a waiting hall needs no login: whatever it shows is public.
+    publish = doc.get("publish", {})
+    if publish.get("display") and not publish.get("public"):
+        yield (("publish", "display"),
+               "display: true needs public: true, since a hall display is seen by the public")
 
 
 def _event_type_lists(doc: Mapping[str, Any]) -> Iterator[tuple[_Path, list[str]]]:

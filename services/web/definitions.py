@@ -16,7 +16,8 @@ the building:
   aggregate); and no value while the indicator has fewer items than its
   ``min_items``.
 * :meth:`Definitions.display_snapshot` decides what a hall display receives:
-  norms with ``display: true``, norm and indicator snapshots.
+  norms with ``display: true`` that are also public (a screen in a waiting hall,
+  reachable without login, is a public page), norm and indicator snapshots.
 
 A norm whose definition is unknown (not loaded, or failed to parse) is shown to
 nobody outside the dashboard.
@@ -85,7 +86,7 @@ class Definitions:
         return [n for n in self.norms.values() if n.public]
 
     def displayed(self) -> list[NormDefinition]:
-        return [n for n in self.norms.values() if n.display]
+        return [n for n in self.norms.values() if n.display and n.public]
 
     def is_public(self, norm_id: str | None) -> bool:
         norm = self.norms.get(norm_id or "")
@@ -115,7 +116,7 @@ class Definitions:
 
     def display_snapshot(self, snapshot: Snapshot) -> bool:
         norm = self.norms.get(snapshot.get("norm") or "")
-        return (norm is not None and norm.display
+        return (norm is not None and norm.display and norm.public
                 and snapshot.get("kind") in ("norm", "indicator"))
 
 

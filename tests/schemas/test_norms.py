@@ -635,3 +635,10 @@ def test_folder_ignores_other_files_and_sorts_by_name(tmp_path: Path) -> None:
 def test_missing_folder_is_a_definition_error(tmp_path: Path) -> None:
     with pytest.raises(DefinitionError, match="expected a folder of norm definitions"):
         load_folder(tmp_path / "bestaat-niet")
+
+
+def test_a_hall_display_norm_must_be_public() -> None:
+    text = BASE.replace("publish: {public: true, display: true}",
+                        "publish: {public: false, display: true}")
+    messages = _messages(text)
+    assert any("/publish/display" in m and "needs public: true" in m for m in messages), messages

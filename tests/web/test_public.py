@@ -91,7 +91,7 @@ def test_the_internal_api_does_see_the_unpublished_norm(loaded: TestClient) -> N
 @pytest.mark.parametrize("path", [
     "/publiek", "/publiek?lang=en", "/publiek/resultaten.csv", "/publiek/resultaten.json",
     "/api/public/status", f"/api/public/norms/{HIDDEN}", f"/publiek/widget/{HIDDEN}",
-    "/toegankelijkheid"])
+    "/toegankelijkheid", "/display/hal", "/api/display/status"])
 def test_unpublished_norm_is_on_no_public_page(loaded: TestClient, path: str) -> None:
     loaded.cookies.clear()
     answer = loaded.get(path)
@@ -107,8 +107,9 @@ def test_unpublished_norm_widget_and_json_are_404_like_an_unknown_one(loaded: Te
         assert hidden.text == unknown.text.replace("bestaat-niet", HIDDEN)
 
 
-def test_public_stream_snapshot_holds_no_unpublished_norm(loaded: TestClient) -> None:
-    with loaded.stream("GET", "/api/public/stream") as answer:
+@pytest.mark.parametrize("path", ["/api/public/stream", "/api/display/stream"])
+def test_public_stream_snapshot_holds_no_unpublished_norm(loaded: TestClient, path: str) -> None:
+    with loaded.stream("GET", path) as answer:
         assert answer.status_code == 200
         lines = []
         for line in answer.iter_lines():
