@@ -1,42 +1,29 @@
-"""Back-office streams: public-space reports, cases, and satisfaction scores.
+"""Back-office streams: public-space reports and satisfaction scores.
 
 Reports arrive around the clock and are handled in office hours, quickly for
-rubbish and slowly for trees and roads. Cases (permit applications, complaints,
-objections) are registered on working days and decided weeks later. A share of
-counter visitors and callers fills in a one-question survey; a long wait costs a
-point or two.
+rubbish and slowly for trees and roads. A share of counter visitors and callers
+fills in a one-question survey; a long wait costs a point or two. Cases have a
+module of their own, ``cases``.
 """
 
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, time
+from datetime import date
 
 from connectors.simulator import model
 from connectors.simulator.contact import Call
 from connectors.simulator.counter import Visit
 from connectors.simulator.queueing import Happening, Subjects, pick, work_seconds
-from connectors.simulator.timing import (
-    MINUTE,
-    DayCurve,
-    clock,
-    daily,
-    is_working_day,
-    next_working_day,
-    seconds_of,
-)
+from connectors.simulator.timing import MINUTE, clock, daily, is_working_day
 
 REPORT_RECEIVED = "nl.servicenorm.report.received"
 REPORT_HANDLED = "nl.servicenorm.report.handled"
-CASE_RECEIVED = "nl.servicenorm.case.received"
-CASE_DECIDED = "nl.servicenorm.case.decided"
 VALUE_REPORTED = "nl.servicenorm.value.reported"
 
 STAGE_START, STAGE_END = range(2)
 SURVEY_DELAY = (1 * MINUTE, 20 * MINUTE)
 LONG_WAIT = 10 * MINUTE
-REGISTRATION_CURVE = DayCurve(((9.0, 1.0), (16.5, 1.0)))
-DECISION_HOURS = (time(9, 0), time(16, 30))
 LOWEST_SCORE = 1
 
 
@@ -59,35 +46,6 @@ def simulate_reports(day: date, rng: random.Random, subjects: Subjects) -> list[
                       {"category": category.code, "team": category.team}),
         ]
     return found
-
-
-def simulate_cases(day: date, rng: random.Random, subjects: Subjects) -> list[Happening]:
-    """Cases registered on ``day`` (working days only) and their decisions."""
-    if not is_working_day(day):
-        return []
-    types = [(t, t.weight) for t in model.CASE_TYPES]
-    found = []
-    for moment in daily(rng, REGISTRATION_CURVE, model.CASES_PER_WORKING_DAY):
-        case_type = pick(rng, types)
-        subject = subjects.new("zaak")
-        data: dict[str, object] = {"case_type": case_type.code, "team": case_type.team}
-        if case_type.complete_share is not None:
-            data["complete"] = rng.random() < case_type.complete_share
-        decided = _decision_moment(day, rng.randint(*case_type.days), rng)
-        found += [
-            Happening(clock(day, moment), STAGE_START, model.CASE_SYSTEM, CASE_RECEIVED,
-                      subject, data, date_field="received_on"),
-            Happening(decided, STAGE_END, model.CASE_SYSTEM, CASE_DECIDED, subject, {},
-                      date_field="decided_on"),
-        ]
-    return found
-
-
-def _decision_moment(day: date, working_days: int, rng: random.Random) -> datetime:
-    for _ in range(working_days):
-        day = next_working_day(day)
-    start, end = (seconds_of(t) for t in DECISION_HOURS)
-    return clock(day, rng.uniform(start, end))
 
 
 def simulate_surveys(day: date, visits: dict[str, list[Visit]], calls: list[Call],

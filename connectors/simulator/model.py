@@ -224,23 +224,68 @@ PHONE_SURVEY_SHARE = 0.04
 # Relative frequency of the scores 1 to 10.
 SCORE_WEIGHTS = (1, 1, 1, 2, 4, 7, 15, 22, 17, 9)
 
-# --- cases ----------------------------------------------------------------------------------
+# --- cases ---------------------------------------------------------------------------------
+
+# A mixture of (share, from, to): a share of the draws falls uniformly between from and to.
+Mixture = tuple[tuple[float, float, float], ...]
 
 
 @dataclass(frozen=True, slots=True)
 class CaseType:
-    """A case type; decisions come between ``days`` working days after receipt."""
+    """A case type as the case system knows it, and how its cases tend to go.
+
+    ``team``, ``term_weeks``, ``max_extension_weeks`` (None: no fixed maximum) and
+    ``dwangsom`` agree with the case-type catalogue
+    (``deploy/charter/case-types/voorbeeldstad.yaml``); the rest is Voorbeeldstad's
+    practice. ``complete_share`` is None for case types without a completeness check;
+    ``decided_at`` gives, for cases decided in time, the fraction of the term that has
+    run at the decision; ``notice_share`` is the share of late cases whose applicant
+    sends a notice of default.
+    """
 
     code: str
-    weight: float
     team: str
-    days: tuple[int, int]
+    per_working_day: float
+    term_weeks: int
+    max_extension_weeks: int | None
+    dwangsom: bool
     complete_share: float | None
+    extended_share: float
+    withdrawn_share: float
+    late_share: float
+    notice_share: float
+    decided_at: Mixture
 
 
-CASES_PER_WORKING_DAY = 9
 CASE_TYPES = (
-    CaseType("omgevingsvergunning", 0.40, "team-vergunningen", (10, 46), 0.7),
-    CaseType("klacht", 0.25, "team-klachtbehandeling", (5, 33), None),
-    CaseType("bezwaar", 0.35, "team-juridische-zaken", (15, 66), None),
+    CaseType("omgevingsvergunning", "team-vergunningen", 2.0, 8, 6, True, 0.7,
+             0.15, 0.04, 0.10, 0.50, ((0.50, 0.40, 0.75), (0.35, 0.75, 0.95),
+                                      (0.15, 0.95, 1.00))),
+    CaseType("wmo-maatwerkvoorziening", "team-zorg-en-welzijn", 2.5, 2, None, True, 0.85,
+             0.08, 0.03, 0.15, 0.25, ((0.50, 0.30, 0.80), (0.50, 0.80, 1.00))),
+    CaseType("parkeervergunning", "team-publiekszaken", 1.5, 8, None, True, 0.9,
+             0.00, 0.03, 0.01, 0.20, ((0.80, 0.01, 0.18), (0.20, 0.18, 0.40))),
+    CaseType("uittreksel-brp", "team-publiekszaken", 0.8, 8, 0, False, None,
+             0.00, 0.01, 0.00, 0.00, ((0.85, 0.01, 0.06), (0.15, 0.06, 0.12))),
+    CaseType("klacht", "team-klachtbehandeling", 0.6, 6, 4, False, None,
+             0.15, 0.08, 0.10, 0.00, ((0.60, 0.40, 0.85), (0.40, 0.85, 1.00))),
+    CaseType("klacht-externe-commissie", "team-klachtbehandeling", 0.1, 10, 4, False, None,
+             0.25, 0.05, 0.10, 0.00, ((0.50, 0.50, 0.85), (0.50, 0.85, 1.00))),
+    CaseType("bezwaar", "team-juridische-zaken", 0.8, 6, 6, True, None,
+             0.30, 0.12, 0.15, 0.60, ((0.40, 0.50, 0.85), (0.60, 0.85, 1.00))),
+    CaseType("bezwaar-adviescommissie", "team-juridische-zaken", 0.5, 12, 6, True, None,
+             0.35, 0.10, 0.15, 0.60, ((0.40, 0.60, 0.90), (0.60, 0.90, 1.00))),
 )
+
+# How a case moves, in days, the same for every case type.
+REQUEST_TO_COMPLETE_WORKING_DAYS = (1, 5)   # after receipt
+DAYS_TO_COMPLETE = (7, 28)                  # from the first suspended day
+EXTENSION_ANNOUNCED_DAYS_BEFORE = (5, 21)   # before the term ends
+FULL_EXTENSION_SHARE = 0.7                  # the rest takes less than the maximum
+OPEN_EXTENSION_WEEKS = (2, 4)               # where the law sets no maximum
+WITHDRAWN_AT = (0.1, 0.8)                   # fraction of the term
+DAYS_LATE: Mixture = ((0.55, 1, 10), (0.35, 10, 30), (0.10, 30, 60))
+NOTICE_DAYS_AFTER_DEADLINE = (8, 28)
+# After a notice: decided before the penalty starts (two weeks), while it runs, or after
+# its 42 days have passed.
+DAYS_FROM_NOTICE_TO_DECISION: Mixture = ((0.25, 2, 12), (0.50, 16, 54), (0.25, 60, 100))

@@ -27,7 +27,8 @@ class Happening:
     """One thing that happened, before it becomes an event.
 
     ``stage`` orders the happenings of one item that share a second; ``date_field``
-    names a data field that gets the local date of the final (possibly shifted) time.
+    names a data field that gets the local date of the final (possibly shifted) time,
+    plus ``date_offset`` days (a suspension runs from the day after its request).
     """
 
     at: datetime
@@ -37,6 +38,7 @@ class Happening:
     subject: str
     data: dict[str, Any]
     date_field: str | None = None
+    date_offset: int = 0
 
 
 @dataclass(slots=True)

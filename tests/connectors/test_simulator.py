@@ -37,7 +37,8 @@ LIFECYCLES = {
     "call": re.compile(r"^offered (answered|abandoned)$"),
     "msg": re.compile(r"^received answered$"),
     "mor": re.compile(r"^received handled$"),
-    "zaak": re.compile(r"^received decided$"),
+    "zaak": re.compile(r"^received( suspended resumed)?( extended)?"
+                       r"( decided| withdrawn| notice decided)$"),
     "enq": re.compile(r"^reported$"),
 }
 
@@ -62,6 +63,8 @@ def at(event: dict) -> datetime:
 def short_name(event: dict) -> str:
     if event["type"].endswith("ticket.cancelled"):
         return "no-show" if event["data"]["reason"] == "no-show" else "cancelled"
+    if event["type"].endswith("default-notice.received"):
+        return "notice"
     return event["type"].rsplit(".", 1)[1]
 
 
@@ -198,7 +201,7 @@ def test_walk_ins_follow_the_day_curve() -> None:
     for day in TWO_WEEKS:
         for e in day_events(day):
             data = e["data"]
-            if e["type"].endswith("drawn") and data["location"] == "stadhuis" \
+            if e["type"].endswith("ticket.drawn") and data["location"] == "stadhuis" \
                     and not data["appointment"]:
                 moment = at(e).time()
                 if time(8, 30) <= moment < time(9, 0):
@@ -214,7 +217,7 @@ def test_counter_volume_per_location_and_hour() -> None:
     opening_hours = {"stadhuis": 8.5, "stadswinkel-noord": 7.5}
     drawn: Counter[str] = Counter(
         e["data"]["location"] for day in TWO_WEEKS for e in day_events(day)
-        if e["type"].endswith("drawn"))
+        if e["type"].endswith("ticket.drawn"))
 
     for location, hours in opening_hours.items():
         assert 5 <= drawn[location] / len(TWO_WEEKS) / hours <= 20, location
