@@ -12,9 +12,10 @@ from collections import Counter
 from datetime import date, datetime
 
 from connectors.sdk import AMSTERDAM, IngestRejected
-from connectors.simulator.day import simulate_day
+from connectors.simulator.day import simulate_case_history, simulate_day
 from connectors.simulator.runner import (
     CLOCKS,
+    DEFAULT_BACKLOG_WEEKS,
     DEFAULT_INGEST,
     DEFAULT_SEED,
     RunSettings,
@@ -35,10 +36,17 @@ ingest service as they happen.
 Visitors draw tickets at two locations (stadhuis, stadswinkel-noord), with and
 without an appointment, and wait for a desk; calls come in on 14-0123; e-mails,
 letters, web forms and call-back requests arrive and get answered; residents
-report broken street lights and rubbish; cases are registered and decided; now
-and then someone gives a satisfaction score. The busiest hours are late in the
-morning and just after lunch, when walk-ins may wait more than ten minutes.
-Nothing in the events refers to a person: every id is made up.
+report broken street lights and rubbish; now and then someone gives a
+satisfaction score. The busiest hours are late in the morning and just after
+lunch, when walk-ins may wait more than ten minutes. Nothing in the events refers
+to a person: every id is made up.
+
+Cases (permits, Wmo provisions, parking permits, complaints, objections) are
+received on working days; some are suspended until the application is complete,
+some extended, a few withdrawn, most decided in time and some late, and a late
+one now and then draws a notice of default, after which a penalty runs. At start
+the case backlog of the weeks before the first day is sent, so that the case
+lists and the penalty exposure are filled from the first minute.
 
 The same seed and the same start give exactly the same events, ids included.
 """
@@ -59,6 +67,7 @@ examples:
   servicenorm simulate --clock real --day 2026-03-02 --speed 0 --days 5
                                                a working week, as fast as possible
   servicenorm simulate --dry-run --days 1      count one day's events, send nothing
+  servicenorm simulate --backlog-weeks 0       no case backlog, only the days played
 """
 
 
@@ -104,6 +113,11 @@ def build_parser() -> argparse.ArgumentParser:
                              "day on the shifted clock)")
     parser.add_argument("--days", type=_days, default=0,
                         help="how many days to play; 0 (default) keeps going until stopped")
+    parser.add_argument("--backlog-weeks", type=_days, default=DEFAULT_BACKLOG_WEEKS,
+                        metavar="N",
+                        help="send first the cases received in the N weeks before the first "
+                             f"day, with their history (default {DEFAULT_BACKLOG_WEEKS}; "
+                             "0 for none)")
     parser.add_argument("--dry-run", action="store_true",
                         help="print how many events of each type the days hold; send nothing")
     return parser
@@ -113,7 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run the simulator with command-line arguments; returns the exit status."""
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
     settings = RunSettings(ingest=args.ingest, seed=args.seed, speed=args.speed,
-                           clock=args.clock, day=args.day, days=args.days)
+                           clock=args.clock, day=args.day, days=args.days,
+                           backlog_weeks=args.backlog_weeks)
     if args.dry_run:
         return _dry_run(settings)
     from schemas.settings import CommonSettings, setup_logging
@@ -147,8 +162,13 @@ def _dry_run(settings: RunSettings) -> int:
     plans = plan_days(settings, datetime.now(AMSTERDAM))
     totals: Counter[str] = Counter()
     days = settings.days or 1
-    for _ in range(days):
+    for number in range(days):
         plan = next(plans)
+        if number == 0 and settings.backlog_weeks:
+            backlog = simulate_case_history(plan.day, settings.seed,
+                                            weeks=settings.backlog_weeks, shift=plan.shift)
+            print(f"case backlog of {settings.backlog_weeks} weeks before {plan.day.isoformat()}: "
+                  f"{len(backlog)} events (not in the totals)")
         events = simulate_day(plan.day, settings.seed, shift=plan.shift)
         totals.update(event["type"] for event in events)
         print(f"{plan.day.isoformat()} ({plan.day:%A}): {len(events)} events")

@@ -16,6 +16,13 @@ Two clocks:
 sends everything without waiting. Answers and decisions that fall after the last
 played day are not sent; the log says how many.
 
+Before the first day, the case system's backlog is added: every case received in
+the ``backlog_weeks`` weeks before that day, with its history (suspensions,
+extensions, notices of default, decisions) at its past times, under the first
+day's shift. What has already happened goes out at once, before the first day's
+own events; the rest (decisions and notices still to come) goes out as the clock
+reaches it, so that open cases move on while the days are played.
+
 Departure from the obvious: events whose time has already passed when their day
 is generated (the morning before "now" on the shifted clock, the night's e-mails
 when a new day takes over) go out at once, in time order among themselves, rather
@@ -39,7 +46,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from connectors.sdk import AMSTERDAM, DEFAULT_BATCH_SIZE, IngestClient, IngestUnavailable
-from connectors.simulator.day import simulate_day
+from connectors.simulator.day import simulate_case_history, simulate_day
 from connectors.simulator.timing import (
     clock,
     exact_add,
@@ -52,6 +59,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_INGEST = "http://127.0.0.1:8081/events"
 DEFAULT_SEED = 1
+DEFAULT_BACKLOG_WEEKS = 26   # long enough for the oldest open cases, with their penalties
 CLOCKS = ("shifted", "real")
 MID_MORNING = time(10, 30)   # shifted clock: this moment of the first day is "now"
 DAY_OPENS = time(8, 0)       # shifted clock: the next day takes over from here
@@ -72,6 +80,7 @@ class RunSettings:
     day: date | None = None
     days: int = 0
     batch_size: int = DEFAULT_BATCH_SIZE
+    backlog_weeks: int = DEFAULT_BACKLOG_WEEKS
 
     def __post_init__(self) -> None:
         if self.speed < 0:
@@ -80,13 +89,16 @@ class RunSettings:
             raise ValueError(f"clock must be one of {', '.join(CLOCKS)}, got {self.clock!r}")
         if self.days < 0:
             raise ValueError(f"days must be 0 (keep going) or more, got {self.days}")
+        if self.backlog_weeks < 0:
+            raise ValueError(f"backlog_weeks must be 0 (no backlog) or more, "
+                             f"got {self.backlog_weeks}")
 
     def describe(self) -> str:
         days = "until stopped" if self.days == 0 else f"{self.days} day(s)"
         speed = "as fast as possible" if self.speed == 0 else f"speed {self.speed:g}"
         first = self.day.isoformat() if self.day else "today"
         return (f"ingest={self.ingest} seed={self.seed} clock={self.clock} from {first}, "
-                f"{days}, {speed}")
+                f"{days}, {speed}, case backlog of {self.backlog_weeks} weeks")
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +207,14 @@ class Player:
         return len(self._queue)
 
     def add(self, plan: DayPlan) -> int:
-        events = simulate_day(plan.day, self.settings.seed, shift=plan.shift)
+        return self._schedule(simulate_day(plan.day, self.settings.seed, shift=plan.shift))
+
+    def add_backlog(self, first: DayPlan) -> int:
+        """The cases received in the weeks before the first day, under its shift."""
+        return self._schedule(simulate_case_history(
+            first.day, self.settings.seed, weeks=self.settings.backlog_weeks, shift=first.shift))
+
+    def _schedule(self, events: list[dict[str, Any]]) -> int:
         for event in events:
             self._sequence += 1
             moment = datetime.fromisoformat(event["time"]).astimezone(UTC)
@@ -241,6 +260,10 @@ async def run(settings: RunSettings, *, now: datetime | None = None,
     log.info("simulator starting: %s", settings.describe())
     reporter = asyncio.create_task(player.report_every(LOG_INTERVAL_SECONDS))
     try:
+        if settings.backlog_weeks:
+            added = player.add_backlog(plan)
+            log.info("case backlog: %d events of the cases received in the %d weeks before %s",
+                     added, settings.backlog_weeks, plan.day.isoformat())
         for number in itertools.count(1):
             added = player.add(plan)
             log.info("day %d: %s, times shifted by %s, %d events", number, plan.day.isoformat(),
@@ -250,8 +273,8 @@ async def run(settings: RunSettings, *, now: datetime | None = None,
                 break
             await player.play_until(plan.hands_over)
             plan = next(plans)
-        log.info("simulator done: %d events sent; %d later events (answers and decisions "
-                 "after the last day) not sent", player.progress.total, player.scheduled)
+        log.info("simulator done: %d events sent; %d later events (answers, decisions and "
+                 "notices after the last day) not sent", player.progress.total, player.scheduled)
     finally:
         reporter.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -309,7 +309,7 @@ def test_pacer_maps_event_time_to_wall_time() -> None:
 
 async def test_real_clock_sends_the_day_to_ingest(ingest: FakeIngest) -> None:
     settings = RunSettings(ingest=ingest.url, seed=SEED, speed=0, clock="real", day=MONDAY,
-                           days=1)
+                           days=1, backlog_weeks=0)
     sent = await run(settings, now=datetime(2026, 3, 20, 12, 0, tzinfo=AMSTERDAM))
 
     midnight = clock(MONDAY, DAY_SECONDS)
@@ -377,7 +377,8 @@ def test_dry_run_counts_without_sending(capsys: pytest.CaptureFixture[str]) -> N
 
 def test_main_plays_a_day_to_a_real_ingest(ingest: FakeIngest) -> None:
     code = main(["--ingest", ingest.url, "--speed", "0", "--clock", "real",
-                 "--day", SATURDAY.isoformat(), "--days", "1", "--seed", str(SEED)])
+                 "--day", SATURDAY.isoformat(), "--days", "1", "--seed", str(SEED),
+                 "--backlog-weeks", "0"])
 
     assert code == 0
     assert ingest.events
