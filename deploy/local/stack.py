@@ -301,10 +301,17 @@ class Kafka:
 
 
 def _kafka_cluster_id() -> str:
-    # KRaft wants a base64url UUID of 22 characters without padding.
+    """A base64url UUID of 22 characters, as KRaft wants.
+
+    One that starts with '-' would be read as an option by the format tool, so such
+    ids are drawn again.
+    """
     import base64
 
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if cluster_id[0].isalnum():
+            return cluster_id
 
 
 # --- PostgreSQL ----------------------------------------------------------------------------
