@@ -18,7 +18,7 @@ from typing import Any
 from schemas.contract import SPECVERSION, STATUS_CHANGED
 from schemas.norms import NormDefinition
 from services.evaluator.aggregate import IndicatorResult, NormState, evaluate, scope_key
-from services.evaluator.status import NO_DATA, Tracker, judge, worst
+from services.evaluator.status import NO_DATA, Tracker, judge, norm_status, worst
 from services.evaluator.timeutil import iso
 
 log = logging.getLogger(__name__)
@@ -143,7 +143,7 @@ class Engine:
                 output.changes.append(self._change(snapshot, tracker, now))
         statuses: dict[tuple[tuple[str, str], ...], str] = {}
         for node, parts in by_node.items():
-            statuses[node] = worst(parts)
+            statuses[node] = norm_status(parts)
             key = scope_key("norm", norm.norm, node=node)
             score = max(scores[node]) if scores[node] else None
             self._rollup(key, "norm", statuses[node], score, now, output,

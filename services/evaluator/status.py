@@ -13,6 +13,10 @@ Departures from the obvious:
    data stopped would show an old green.
 3. A roll-up takes the worst of its parts, where ``no-data`` parts are ignored
    unless every part is ``no-data``: one quiet desk does not hide a red one.
+4. A norm whose headline indicator (its first, the promise itself) has no data is
+   ``no-data``, not green, even when a side indicator is green: "no letter is
+   overdue" does not show that the promise is kept. A side indicator that is
+   orange, red or stale still shows, since it is a warning.
 """
 
 from __future__ import annotations
@@ -95,3 +99,11 @@ def worst(statuses: Iterable[str]) -> str:
     if not with_data:
         return NO_DATA
     return max(with_data, key=SEVERITY.__getitem__)
+
+
+def norm_status(indicator_statuses: list[str]) -> str:
+    """Roll-up of a norm's indicators, the headline (first) one leading (3, 4)."""
+    overall = worst(indicator_statuses)
+    if indicator_statuses and indicator_statuses[0] == NO_DATA and overall == GREEN:
+        return NO_DATA
+    return overall

@@ -77,3 +77,16 @@ def test_margin_for_lower_is_better() -> None:
 )
 def test_roll_up_takes_the_worst_ignoring_no_data(parts: list[str], expected: str) -> None:
     assert worst(parts) == expected
+
+
+@pytest.mark.parametrize(
+    ("parts", "expected"),
+    [(["no-data", "green"], "no-data"),    # the promise itself is not measured yet
+     (["no-data", "red"], "red"),          # but a warning still shows
+     (["green", "no-data"], "green"),
+     (["orange", "green"], "orange")],
+)
+def test_norm_roll_up_follows_its_headline_indicator(parts: list[str], expected: str) -> None:
+    from services.evaluator.status import norm_status
+
+    assert norm_status(parts) == expected
