@@ -29,8 +29,8 @@ Departures from the obvious:
    before it, a notice arrives at least eight days after it.
 2. Each case draws from a generator of its own, seeded from the stream's, so that
    changing how cases run does not change which cases arrive.
-3. The steps of one case fall on different days, in the order above, so that no
-   two of them can swap places whatever the shift.
+3. The steps of one case fall on different working days, in the order above, so
+   that no two of them share a moment; the runner's shift moves them all alike.
 """
 
 from __future__ import annotations
