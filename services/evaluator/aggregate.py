@@ -108,8 +108,8 @@ class NormState:
         # 1. Guard: a message older than the allowed lateness is reported and left out.
         if self.watermark and ts < self.watermark - self.allowed_lateness:
             self.late += 1
-            log.warning("norm %s: late message %s at %.0f, watermark %.0f; left out",
-                        self.norm.norm, message["id"], ts, self.watermark)
+            log.debug("norm %s: late message %s at %.0f, watermark %.0f; left out",
+                      self.norm.norm, message["id"], ts, self.watermark)
             return False
         self.watermark = max(self.watermark, ts)
         self.last_message_at = max(self.last_message_at, received_at)

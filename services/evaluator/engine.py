@@ -44,6 +44,7 @@ class Engine:
     dirty: set[str] = field(default_factory=set)
     last_emitted: dict[str, tuple[float, tuple[Any, ...]]] = field(default_factory=dict)
     pending: list[Mapping[str, Any]] = field(default_factory=list)
+    late_reported: dict[str, int] = field(default_factory=dict)
     _wall: float = 0.0
 
     # -- definitions ------------------------------------------------------------------------
@@ -99,6 +100,12 @@ class Engine:
         norm_status: dict[str, dict[tuple[tuple[str, str], ...], str]] = {}
         for name in sorted(names):
             state = self.states[name]
+            if state.late > self.late_reported.get(name, 0):
+                log.warning("norm %s: %d messages arrived later than the allowed lateness "
+                            "of %.0fs and were left out of the live figures (%d in all)",
+                            name, state.late - self.late_reported.get(name, 0),
+                            self.allowed_lateness, state.late)
+                self.late_reported[name] = state.late
             state.prune(now)
             norm_status[name] = self._emit_norm(state, evaluate(state, now), now, output)
         if everything:
