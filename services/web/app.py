@@ -1,9 +1,10 @@
 """The web service: pages, the JSON API and live updates over SSE, and the recorder.
 
-Routes (see ``staff.py``, ``public.py`` and ``admin.py`` for each):
+Routes (see ``staff.py``, ``cases.py``, ``public.py`` and ``admin.py`` for each):
 
 * supervisors (viewer+): ``/``, ``/dashboard/<screen>``; internal API ``/api/status``,
-  ``/api/stream``, ``/api/norms``, ``/api/history``, ``/api/open`` (session or Basic);
+  ``/api/stream``, ``/api/norms``, ``/api/history``, ``/api/open``,
+  ``/api/cases`` (case deadlines) (session or Basic);
 * hall displays (no login): ``/display/<screen>``, ``/api/display/status``,
   ``/api/display/stream`` (norms with ``display: true`` only);
 * citizens (no login): ``/publiek``, ``/publiek/resultaten.csv|json``,
@@ -42,7 +43,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from schemas.topics import topic_names
-from services.web import admin, public, staff
+from services.web import admin, cases, public, staff
 from services.web.context import (
     DB_ERRORS,
     BadParameter,
@@ -186,7 +187,7 @@ def create_app(settings: WebSettings | None = None) -> Starlette:
 
     app = Starlette(
         routes=[
-            *staff.routes, *public.routes, *admin.routes,
+            *staff.routes, *cases.routes, *public.routes, *admin.routes,
             Route("/health", health),
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         ],

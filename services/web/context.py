@@ -55,6 +55,8 @@ class WebSettings:
     secure_cookie: bool = False
     heartbeat_seconds: int = 10
     display_stale_seconds: int = 45
+    case_types: str = ""
+    """Path of the case-type catalogue (YAML), for case-type titles; empty: codes only."""
 
     @classmethod
     def from_env(cls) -> WebSettings:
@@ -72,6 +74,7 @@ class WebSettings:
             secure_cookie=os.environ.get("SERVICENORM_WEB_SECURE_COOKIE", "off") == "on",
             heartbeat_seconds=env_int("WEB_HEARTBEAT_SECONDS", 10),
             display_stale_seconds=env_int("WEB_DISPLAY_STALE_SECONDS", 45),
+            case_types=os.environ.get("SERVICENORM_CASE_TYPES", ""),
         )
 
 

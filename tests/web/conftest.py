@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
+from webtesting import CASE_TYPES
 
 from schemas.settings import CommonSettings, Secret
 from services.web.app import create_app
@@ -18,7 +19,8 @@ def web_settings(product: Any) -> WebSettings:
     common = CommonSettings(kafka_bootstrap=product.infra.kafka.bootstrap,
                             database_url=Secret(product.dsn), topic_prefix=product.prefix)
     return WebSettings(common=common, recorder=False, secret_key=Secret("t" * 40),
-                       heartbeat_seconds=1, display_stale_seconds=10)
+                       heartbeat_seconds=1, display_stale_seconds=10,
+                       case_types=str(CASE_TYPES))
 
 
 @pytest.fixture(scope="module")

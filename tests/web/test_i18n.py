@@ -29,13 +29,20 @@ DYNAMIC = {
     "card.": ("promise", "scope", "owner", "published"),
     "error.": ("forbidden", "not_found", "no_screen", "unavailable", "csrf"),
     "login.": ("failed",),
+    "weekday.": tuple(str(d) for d in range(7)),
+    "cases.list.": ("overdue", "at_risk"),
+    "cases.none.": ("overdue", "at_risk"),
+    "cases.caption.": ("overdue", "at_risk"),
+    "cases.penalty.": ("fix_by", "fix_by_passed"),
+    "cases.stage.": ("on-track", "at-risk", "overdue", "notice-received", "penalty-running",
+                     "capped"),
 }
 USED = re.compile(r"""\bt\(\s*["']([a-z0-9_.-]+)["']""")
 
 
 def _used_keys() -> set[str]:
     keys: set[str] = set()
-    for path in [*WEB.glob("templates/*.html"), *WEB.glob("static/js/*.js")]:
+    for path in [*WEB.glob("templates/*.html"), *WEB.glob("static/js/*.js"), *WEB.glob("*.py")]:
         keys |= {k for k in USED.findall(path.read_text(encoding="utf-8"))
                  if not k.endswith(".")}
     for prefix, values in DYNAMIC.items():

@@ -22,6 +22,7 @@ from services.web import accounts
 
 PASSWORD = "correct horse battery"
 CHARTER = Path(__file__).resolve().parents[2] / "deploy" / "charter" / "voorbeeldstad"
+CASE_TYPES = CHARTER.parent / "case-types" / "voorbeeldstad.yaml"
 
 
 def basic(name: str, password: str = PASSWORD) -> dict[str, str]:
