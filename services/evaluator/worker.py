@@ -24,7 +24,9 @@ Departures from the obvious:
 2. Nothing is processed until the definitions have been read to their end:
    otherwise the first events after a restart would meet no norm.
 3. A malformed record on ``events`` (written around ingest) goes to the
-   dead-letter topic with the reason in a header, and the stream goes on.
+   dead-letter topic with the reason in a header, and the stream goes on. A huge
+   record is cut to ``DEAD_LETTER_MAX_BYTES`` there (its size in a header), so that
+   writing the dead letter cannot fail in turn.
 4. A finished item is deleted from the ``items`` table a day after it finished
    (``item_retention_seconds``), while an event of the same partition is being
    processed, since a table change belongs to the partition of the current event.
@@ -174,12 +176,9 @@ def build_app(settings: EvaluatorSettings | None = None) -> tuple[faust.App, Run
         async for event in stream.events():
             # 1. Decode and check the record; a bad one goes to the dead letters (3).
             try:
-                cloud_event = validate(orjson.loads(event.value))
-            except (orjson.JSONDecodeError, ContractError) as exc:
-                await dead.send(key=event.key, value=event.value,
-                                headers={"reason": str(exc)[:500].encode()})
-                log.warning("dead letter from %s[%d]@%d: %s", event.message.topic,
-                            event.message.partition, event.message.offset, exc)
+                cloud_event = validate(orjson.loads(event.value or b""))
+            except (orjson.JSONDecodeError, ContractError, RecursionError, TypeError) as exc:
+                await send_dead_letter(dead, event, str(exc) or type(exc).__name__)
                 continue
             subject = cloud_event["subject"]
             # 2. Add it to its item and derive the messages for stage 2.
@@ -263,6 +262,22 @@ def build_app(settings: EvaluatorSettings | None = None) -> tuple[faust.App, Run
 
 
 CASE_PREFIX = "nl.servicenorm.case."
+# A dead letter keeps at most this much of the original record, so that it always fits
+# in one produce request; the original size is kept in a header.
+DEAD_LETTER_MAX_BYTES = 512 * 1024
+
+
+async def send_dead_letter(dead: Any, event: Any, reason: str) -> None:
+    """Write a refused record to the dead-letter topic with its reason (3)."""
+    value = event.value or b""
+    headers = {"reason": reason[:500].encode(), "original-size": str(len(value)).encode()}
+    if len(value) > DEAD_LETTER_MAX_BYTES:
+        value = value[:DEAD_LETTER_MAX_BYTES]
+        headers["truncated"] = b"true"
+    await dead.send(key=event.key, value=value, headers=headers)
+    log.warning("dead letter from %s[%d]@%d (%d bytes): %s", event.message.topic,
+                event.message.partition, event.message.offset, len(event.value or b""),
+                reason[:200])
 EXPIRE_PER_EVENT = 50
 
 
