@@ -7,6 +7,8 @@ the hall displays.
 * ``/api/status``, ``/api/stream`` (viewer, by session or HTTP Basic): every norm.
 * ``/api/norms``, ``/api/history``, ``/api/open``: norm cards, trend points, open
   items, for the dashboard script and machine clients.
+* The Termijnen tile (case deadlines) and its drill-down are rendered with the help of
+  ``cases.py``, which also serves ``/api/cases``.
 * ``/display/<screen>`` (no login): a hall display. It receives only norms with
   ``display: true``, through ``/api/display/stream`` and ``/api/display/status``.
 """
@@ -23,7 +25,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from schemas.norms import SCOPE_LEVELS
-from services.web import history, i18n, layouts
+from services.web import cases, history, i18n, layouts
 from services.web.auth import Account
 from services.web.context import (
     BadParameter,
@@ -132,9 +134,12 @@ async def dashboard(request: Request) -> Response:
     lang = i18n.language_of(request.scope)
     groups = _groups(web, chosen, lang)
     cards = {n: web.card(d, lang) for n, d in definitions.norms.items()}
+    # The case tile shows once a case book is configured or has published.
+    with_cases = bool(web.settings.case_types) or cases.ORGANISATION_KEY in web.hub.state
     return web.page(request, "dashboard.html", {
         "screen": chosen, "screen_title": chosen.title_in(lang), "groups": groups,
-        "dashboards": dashboards, "cards_json": orjson.dumps(cards).decode()})
+        "dashboards": dashboards, "cards_json": orjson.dumps(cards).decode(),
+        "cases_tile": cases.tile(web.hub.state, lang) if with_cases else None})
 
 
 def _groups(web: Web, screen: layouts.Screen, lang: str) -> list[dict[str, Any]]:

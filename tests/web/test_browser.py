@@ -15,6 +15,8 @@ import orjson
 import pytest
 from webtesting import PASSWORD, add_account, wait_until
 
+from services.web.periods import AMSTERDAM
+
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -23,6 +25,7 @@ ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--
 WEB_ENV = {"SERVICENORM_WEB_SECRET_KEY": "browser-tests-" + "k" * 30,
            "SERVICENORM_WEB_HEARTBEAT_SECONDS": "2",
            "SERVICENORM_WEB_DISPLAY_STALE_SECONDS": "8"}
+EVALUATOR_ENV = {"SERVICENORM_EVALUATOR_CASE_TICK_SECONDS": "2"}
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 NORM = "balie-wachttijd-inloop"
 LONG = 90_000  # ms: two cores shared with other test runs
@@ -34,7 +37,7 @@ def running(product: Any) -> Any:
         pytest.fail("Chromium is missing: apt-get install -y chromium")
     assert add_account(product.dsn, "vera", "viewer") == 0
     product.start("ingest")
-    product.start("evaluator")
+    product.start("evaluator", extra_env=EVALUATOR_ENV)
     product.start("web", extra_env=WEB_ENV)
     for name in ("ingest", "evaluator", "web"):
         product.wait_ready(name, timeout=120)
@@ -90,6 +93,32 @@ def post_tickets(running: Any, count: int, wait_minutes: float) -> None:
              "time": (drawn + timedelta(minutes=wait_minutes)).isoformat(),
              "data": {"location": "stadhuis", "desk": "balie-1"}},
         ]
+    answer = httpx.post(running.url("ingest", "/events"), content=orjson.dumps(events),
+                        headers={"Content-Type": "application/cloudevents-batch+json"}, timeout=30)
+    assert answer.status_code == 202, answer.text
+
+
+def post_cases(running: Any, late: str, soon: str) -> None:
+    """Two permit applications, dated back from today (Amsterdam).
+
+    ``late`` was received 100 days ago, so its 8 weeks ended about 44 days ago; the
+    notice of default came 30 days ago, after that, so the penalty runs from 16 days
+    ago: today is penalty day 17, 14 x €23 + 3 x €35 = €427. ``soon`` was received 54
+    days ago: its deadline is two days from now (a holiday may add a few), at risk.
+    """
+    today = datetime.now(AMSTERDAM).date()
+
+    def event(type_: str, subject: str, days_ago: int, **data: Any) -> dict[str, Any]:
+        day = today - timedelta(days=days_ago)
+        when = datetime(day.year, day.month, day.day, 10, tzinfo=AMSTERDAM)
+        return {"specversion": "1.0", "id": uuid.uuid4().hex, "source": "/test/zaken",
+                "type": f"nl.servicenorm.case.{type_}", "subject": subject,
+                "time": when.isoformat(), "data": {**data, "received_on": day.isoformat()}}
+
+    permit = {"case_type": "omgevingsvergunning", "team": "team-vergunningen"}
+    events = [event("received", late, 100, **permit),
+              event("default-notice.received", late, 30),
+              event("received", soon, 54, **permit)]
     answer = httpx.post(running.url("ingest", "/events"), content=orjson.dumps(events),
                         headers={"Content-Type": "application/cloudevents-batch+json"}, timeout=30)
     assert answer.status_code == 202, answer.text
@@ -197,6 +226,53 @@ def test_no_axe_violations(running: Any, page: Any, path: str) -> None:
         page.goto(running.url("web", path))
     page.wait_for_timeout(2_000)  # let the first snapshot render
     assert axe_violations(page) == []
+
+
+def test_case_deadlines_by_keyboard(running: Any, page: Any) -> None:
+    late, soon = f"zk-{uuid.uuid4().hex[:8]}", f"zk-{uuid.uuid4().hex[:8]}"
+    post_cases(running, late, soon)
+    log_in(page, running)
+    # 1. The tile turns red with the penalty running, live from the stream.
+    page.wait_for_function(
+        "() => document.getElementById('cases-tile').dataset.status === 'red'"
+        " && document.querySelector('#cases-tile [data-count=\"penalty_running\"]')"
+        ".textContent !== '0'", timeout=LONG)
+    tile = page.locator("#cases-tile")
+    assert tile.locator(".status__text").inner_text() == "Buiten norm"
+    assert tile.locator("svg use").first.get_attribute("href") == "#i-red"
+    assert re.fullmatch(r"€\u00a0[0-9.]+", tile.locator('[data-count="exposure"]').inner_text())
+    # 2. Open it with the keyboard: focus moves to the view's heading.
+    opener = page.locator("#cases-open")
+    opener.focus()
+    page.keyboard.press("Enter")
+    page.locator("#cases-detail").wait_for(state="visible")
+    assert page.evaluate("document.activeElement.id") == "cases-title"
+    assert opener.get_attribute("aria-expanded") == "true"
+    # 3. The overdue case, with its penalty so far and the explanation of its deadline.
+    row = page.locator(f'table[data-list="overdue"] tr[data-case="{late}"]')
+    row.wait_for()
+    text = row.inner_text()
+    assert "Omgevingsvergunning (reguliere procedure)" in text
+    assert "Dwangsom loopt" in text
+    assert "Dag 17 van 42: €\u00a0427 tot nu toe." in text
+    summary = row.locator("summary")
+    summary.focus()
+    page.keyboard.press("Enter")
+    assert "De wettelijke termijn is 8 weken" in row.locator("details ol").inner_text()
+    assert page.locator(f'table[data-list="at_risk"] tr[data-case="{soon}"]').count() == 1
+    # 4. Per team, through the select.
+    scope = page.locator("#cases-scope")
+    scope.focus()
+    scope.select_option("team.team-vergunningen")
+    page.wait_for_function("() => document.getElementById('cases-title').textContent"
+                           ".includes('team-vergunningen')")
+    row.wait_for()
+    assert page.locator(".cases-compliance caption").count() == 1
+    # 5. No axe-core violations with the view open, then Escape gives focus back.
+    assert axe_violations(page) == []
+    page.keyboard.press("Escape")
+    page.locator("#cases-detail").wait_for(state="hidden")
+    assert page.evaluate("document.activeElement.id") == "cases-open"
 
 
 def test_hall_display_recovers_after_web_restart(with_data: Any, page: Any) -> None:

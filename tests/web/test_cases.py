@@ -275,6 +275,20 @@ def test_api_unknown_team_is_404(published: TestClient) -> None:
 
 
 @pytest.mark.integration
+def test_dashboard_shows_the_tile(published: TestClient) -> None:
+    page = published.get("/", headers=basic("vera"))
+    assert page.status_code == 200
+    html = page.text
+    assert 'id="cases-open"' in html and 'aria-controls="cases-detail"' in html
+    assert "Termijnen" in html and "Dwangsom tot nu toe" in html
+    assert f"€{NBSP}497" in html
+    assert 'data-status="red"' in html and "Buiten norm" in html
+    assert "/static/js/cases.js" in html
+    english = published.get("/?lang=en", headers=basic("vera")).text
+    assert "Case deadlines" in english and "€497" in english
+
+
+@pytest.mark.integration
 @pytest.mark.parametrize("path", [
     "/publiek", "/publiek?lang=en", "/publiek/resultaten.csv", "/publiek/resultaten.json",
     "/api/public/status", "/publiek/widget/balie-wachttijd-inloop",

@@ -5,6 +5,10 @@
  * one location, "...:service.y" one service there, and so on; the same suffixes
  * follow "indicator:<norm>:<indicator>". The drill-down walks these keys, so it
  * shows whatever levels the norm's events carry.
+ *
+ * Every batch of items is passed on as an "sn:items" event on the document, and
+ * the connection state as "sn:state", so that cases.js (the Termijnen tile) follows
+ * the same feed without a second connection.
  */
 "use strict";
 
@@ -154,7 +158,7 @@
   }
 
   function renderAll() {
-    document.querySelectorAll(".tile").forEach(renderTile);
+    document.querySelectorAll(".tile[data-norm]").forEach(renderTile);
     renderLocations();
     if (current) renderDetail(false);
   }
@@ -174,7 +178,7 @@
 
   function open(norm, node, opener) {
     current = { norm, node, opener: opener || (current && current.opener) };
-    document.querySelectorAll(".tile__open").forEach((b) =>
+    document.querySelectorAll(".tile__open[data-norm]").forEach((b) =>
       b.setAttribute("aria-expanded", String(b.dataset.norm === norm)));
     detail.hidden = false;
     renderDetail(true);
@@ -186,7 +190,7 @@
     const opener = current && current.opener;
     current = null;
     detail.hidden = true;
-    document.querySelectorAll(".tile__open").forEach((b) => b.setAttribute("aria-expanded", "false"));
+    document.querySelectorAll(".tile__open[data-norm]").forEach((b) => b.setAttribute("aria-expanded", "false"));
     if (opener) opener.focus();
   }
 
@@ -357,6 +361,8 @@
     }
     if (lastUpdate) document.getElementById("last-update").textContent = SN.formatTime(lastUpdate);
     renderAll();
+    // Other parts of the page (case deadlines) follow the same feed.
+    document.dispatchEvent(new CustomEvent("sn:items", { detail: { items, replace } }));
   }
 
   function onState(name) {
@@ -366,14 +372,15 @@
     connection.dataset.state = name;
     document.getElementById("offline").hidden = available;
     renderAll();
+    document.dispatchEvent(new CustomEvent("sn:state", { detail: { available } }));
   }
 
   // -- wiring ------------------------------------------------------------------------------
 
-  document.querySelectorAll(".tile__open").forEach((button) =>
+  document.querySelectorAll(".tile__open[data-norm]").forEach((button) =>
     button.addEventListener("click", () => open(button.dataset.norm, [], button)));
   // A click anywhere on a tile opens it too; the button stays the keyboard route.
-  document.querySelectorAll(".tile").forEach((tile) => tile.addEventListener("click", (e) => {
+  document.querySelectorAll(".tile[data-norm]").forEach((tile) => tile.addEventListener("click", (e) => {
     if (!e.target.closest("button")) tile.querySelector(".tile__open").click();
   }));
   document.getElementById("detail-close").addEventListener("click", close);
