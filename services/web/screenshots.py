@@ -3,6 +3,7 @@
     python -m services.web.screenshots --url http://127.0.0.1:8080 \\
         --user ada --password-env SERVICENORM_SCREENSHOT_PASSWORD --out docs/screenshots
 
+The Termijnen view (case deadlines) is taken when the dashboard has that tile.
 It drives Debian's Chromium (``/usr/bin/chromium``) through Playwright; it never
 downloads a browser. The account must be an admin to photograph the admin
 screens; with a viewer those are skipped.
@@ -32,6 +33,22 @@ def _shoot(page: Any, url: str, out: Path, name: str, full: bool = True) -> Path
     page.wait_for_timeout(SETTLE_MS)
     path = out / f"{name}.png"
     page.screenshot(path=str(path), full_page=full)
+    log.info("screenshot %s", path)
+    return path
+
+
+def _shoot_cases(page: Any, out: Path) -> Path:
+    page.locator("#detail-close").click()
+    page.locator("#cases-open").click()
+    view = page.locator("#cases-detail")
+    view.wait_for(state="visible")
+    page.locator("#cases-lists table, #cases-lists p").first.wait_for()
+    explanation = page.locator("#cases-lists details")
+    if explanation.count():
+        explanation.first.locator("summary").click()
+    page.wait_for_timeout(SETTLE_MS)
+    path = out / "termijnen.png"
+    view.screenshot(path=str(path))
     log.info("screenshot %s", path)
     return path
 
@@ -74,7 +91,10 @@ def take(base: str, user: str, password: str, out: Path) -> list[Path]:
         path = out / "dashboard-detail.png"
         page.locator("#detail").screenshot(path=str(path))
         taken.append(path)
-        # 3. Admin screens, when the account may see them.
+        # 3. Case deadlines, when the case book is on: the view with one explanation open.
+        if page.locator("#cases-open").count():
+            taken.append(_shoot_cases(page, out))
+        # 4. Admin screens, when the account may see them.
         if page.goto(f"{base}/admin").status == 200:
             taken.append(_shoot(page, f"{base}/admin", out, "beheer"))
             taken.append(_shoot(page, f"{base}/admin/screens/hal-stadhuis?kind=display", out,
