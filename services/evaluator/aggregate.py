@@ -13,8 +13,11 @@ Departures from the obvious:
    timer for the norms that changed keeps the output rate bounded whatever
    the input rate, and removes a class of drift bugs.
 2. A fact older than what any view needs (the longest live window, and the
-   current Amsterdam day) is pruned; a message that arrives later than the
-   allowed lateness is reported and left out.
+   current Amsterdam day, plus the allowed lateness) is pruned, and a message
+   about such a moment is reported and left out when it arrives. Lateness is
+   judged against that horizon, not against the newest event seen: events of one
+   norm reach stage 2 from several partitions, and during a catch-up burst those
+   can be hours apart in event time without any of them being late for today.
 """
 
 from __future__ import annotations
@@ -101,15 +104,24 @@ class NormState:
     last_message_at: float = 0.0
     late: int = 0
 
-    def apply(self, message: Mapping[str, Any], received_at: float) -> bool:
-        """Apply one stage-1 message; returns False when it was too late to count."""
+    def horizon(self, now: float) -> float:
+        """The oldest moment any view still needs, less the allowed lateness (2)."""
+        longest = max((i.window_seconds for i in self.norm.indicators), default=3600.0)
+        return min(now - longest, local_midnight(now)) - self.allowed_lateness
+
+    def apply(self, message: Mapping[str, Any], received_at: float,
+              now: float | None = None) -> bool:
+        """Apply one stage-1 message; returns False when it was too late to count.
+
+        ``now`` is the evaluation clock; without it, the message's own time.
+        """
         op = message["op"]
         ts = float(message.get("end", message["start"]))
-        # 1. Guard: a message older than the allowed lateness is reported and left out.
-        if self.watermark and ts < self.watermark - self.allowed_lateness:
+        # 1. Guard: a message about a moment no view needs any more is reported, left out.
+        if ts < self.horizon(max(now or ts, ts)):
             self.late += 1
-            log.debug("norm %s: late message %s at %.0f, watermark %.0f; left out",
-                      self.norm.norm, message["id"], ts, self.watermark)
+            log.debug("norm %s: late message %s at %.0f; left out", self.norm.norm,
+                      message["id"], ts)
             return False
         self.watermark = max(self.watermark, ts)
         self.last_message_at = max(self.last_message_at, received_at)
@@ -134,8 +146,7 @@ class NormState:
 
     def prune(self, now: float) -> None:
         """Forget facts that no view needs any more (2)."""
-        longest = max((i.window_seconds for i in self.norm.indicators), default=3600.0)
-        horizon = min(now - longest, local_midnight(now)) - self.allowed_lateness
+        horizon = self.horizon(now)
         self.done = {k: d for k, d in self.done.items() if d.end >= horizon}
         self.closed = {k: t for k, t in self.closed.items() if t >= horizon}
         self.facts = {k: f for k, f in self.facts.items() if f.ts >= horizon}

@@ -71,12 +71,13 @@ class Engine:
 
     # -- messages ---------------------------------------------------------------------------
 
-    def apply(self, message: Mapping[str, Any], received_at: float) -> bool:
+    def apply(self, message: Mapping[str, Any], received_at: float,
+              now: float | None = None) -> bool:
         state = self.states.get(message["norm"])
         if state is None:
             self.pending.append({**message, "_received_at": received_at})
             return False
-        counted = state.apply(message, received_at)
+        counted = state.apply(message, received_at, now)
         if counted:
             self.dirty.add(state.norm.norm)
         return counted
@@ -101,8 +102,9 @@ class Engine:
         for name in sorted(names):
             state = self.states[name]
             if state.late > self.late_reported.get(name, 0):
-                log.warning("norm %s: %d messages arrived later than the allowed lateness "
-                            "of %.0fs and were left out of the live figures (%d in all)",
+                log.warning("norm %s: %d messages about moments before the live window and "
+                            "today (less %.0fs allowed lateness) were left out of the live "
+                            "figures (%d in all); the recorder keeps them",
                             name, state.late - self.late_reported.get(name, 0),
                             self.allowed_lateness, state.late)
                 self.late_reported[name] = state.late

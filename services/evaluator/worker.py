@@ -207,9 +207,9 @@ def build_app(settings: EvaluatorSettings | None = None) -> tuple[faust.App, Run
         await runtime.ready.wait()
         async for value in stream:
             message = orjson.loads(value)
-            runtime.engine.apply(message, time.time())
             runtime.newest_event = max(runtime.newest_event,
                                        float(message.get("end", message["start"])))
+            runtime.engine.apply(message, time.time(), runtime.now())
 
     @app.timer(interval=settings.tick_seconds)
     async def tick_changed() -> None:

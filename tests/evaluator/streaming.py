@@ -41,6 +41,6 @@ def run(norms: Iterable[NormDefinition], events: Iterable[Mapping[str, Any]], no
         states[e["subject"]], messages = process(norms, e["subject"], states.get(e["subject"]),
                                                  e, calendars)
         for message in messages:
-            engine.apply(message, now.timestamp())
+            engine.apply(message, now.timestamp(), now.timestamp())
     output = engine.tick(now.timestamp(), everything=True)
     return {s["scope_key"]: s for s in output.snapshots}

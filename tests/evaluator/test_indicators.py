@@ -173,19 +173,23 @@ def _values(snapshots: dict[str, dict[str, object]]) -> dict[str, object]:
 
 
 def test_late_message_beyond_allowed_lateness_is_left_out_and_reported() -> None:
+    """The views need today and the last 60 minutes; one hour of lateness is allowed."""
     from services.evaluator.aggregate import NormState
 
     state = NormState(NORM, allowed_lateness=3600)
     base = {"norm": "balie", "scope": {"location": "stadhuis"}, "op": "done",
             "duration": 60.0, "within": True}
-    ten = at("2026-03-02 10:00").timestamp()
-    assert state.apply({**base, "id": "balie|a", "item": "a", "start": ten - 60, "end": ten}, 0)
-    # 59 minutes older than the newest: within the allowed hour, counted.
-    assert state.apply({**base, "id": "balie|b", "item": "b", "start": ten - 3600,
-                        "end": ten - 3540}, 0)
-    # 61 minutes older: reported and left out.
-    assert not state.apply({**base, "id": "balie|c", "item": "c", "start": ten - 3720,
-                            "end": ten - 3660}, 0)
+    now = at("2026-03-02 10:00").timestamp()
+    midnight = at("2026-03-02 00:00").timestamp()
+    # Early this morning, hours before the newest event: part of today, counted.
+    assert state.apply({**base, "id": "balie|a", "item": "a", "start": midnight + 60,
+                        "end": midnight + 120}, 0, now)
+    # 23:30 yesterday: before today, but within the allowed hour: counted.
+    assert state.apply({**base, "id": "balie|b", "item": "b", "start": midnight - 1860,
+                        "end": midnight - 1800}, 0, now)
+    # 22:30 yesterday: reported and left out.
+    assert not state.apply({**base, "id": "balie|c", "item": "c", "start": midnight - 5460,
+                            "end": midnight - 5400}, 0, now)
     assert sorted(state.done) == ["a", "b"]
     assert state.late == 1
 
