@@ -563,6 +563,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     stack = Stack(web_port=args.web_port, ingest_port=args.ingest_port,
                   simulator=not args.no_simulator)
+    # Ctrl-C and SIGTERM both stop everything; SIGINT is set explicitly because a shell
+    # that starts us in the background hands it down ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
         stack.up()
