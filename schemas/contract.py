@@ -7,16 +7,27 @@ agree on what a valid event is.
 Errors name the field as a JSON Pointer into the event (``/data/location``)
 and say what was expected, so that a source system's developer can fix the
 mapping without reading our code.
+
+Departure from the obvious: every event is first checked by a validator that
+fastjsonschema compiled to Python code from the same schemas, about twenty
+times faster than the interpreting validator. Only an event that fails it is
+checked again by jsonschema, whose errors carry the paths and values that the
+problem report needs. The two must agree on what is valid; a property test
+holds them to it, and the formats are checked by the same functions in both.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+import fastjsonschema
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
@@ -67,10 +78,87 @@ def known_types() -> frozenset[str]:
     return frozenset(n for n in names if n != ENVELOPE.removesuffix(".schema.json"))
 
 
+# Formats, checked the same way by both validators.
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def is_date_time(value: object) -> bool:
+    """RFC 3339 date-time with an offset, and a real moment (no 30 February)."""
+    if not isinstance(value, str):
+        return True
+    if not _RFC3339.match(value):
+        return False
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
+
+def is_date(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    if not _DATE.match(value):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _any(value: object) -> bool:
+    return True
+
+
+FORMATS: dict[str, Callable[[object], bool]] = {
+    "date-time": is_date_time, "date": is_date, "uri-reference": _any, "uri": _any}
+
+
+@cache
+def _format_checker() -> FormatChecker:
+    checker = FormatChecker(formats=())
+    for name, check in FORMATS.items():
+        checker.checks(name)(check)
+    return checker
+
+
 @cache
 def _validator(name: str) -> Draft202012Validator:
     document = json.loads((EVENTS_DIR / name).read_text(encoding="utf-8"))
-    return Draft202012Validator(document, registry=_registry(), format_checker=FormatChecker())
+    return Draft202012Validator(document, registry=_registry(), format_checker=_format_checker())
+
+
+def _inlined(name: str) -> dict[str, Any]:
+    """The schema of ``name`` with the envelope inlined, for the compiling validator."""
+    document = json.loads((EVENTS_DIR / name).read_text(encoding="utf-8"))
+    envelope = json.loads((EVENTS_DIR / ENVELOPE).read_text(encoding="utf-8"))
+    for key in ("$schema", "$id"):
+        document.pop(key, None)
+        envelope.pop(key, None)
+    document["allOf"] = [envelope]
+    return document
+
+
+@cache
+def _fast(event_type: str) -> Callable[[Any], Any]:
+    return fastjsonschema.compile(_inlined(f"{event_type}.schema.json"), formats=FORMATS,
+                                  use_default=False)
+
+
+def is_valid(event: Any) -> bool:
+    """Quick yes or no; see the module docstring."""
+    if not isinstance(event, dict):
+        return False
+    event_type = event.get("type")
+    if not isinstance(event_type, str) or event_type not in known_types():
+        return False
+    try:
+        _fast(event_type)(event)
+    except fastjsonschema.JsonSchemaException:
+        return False
+    return True
 
 
 def _describe(error: ValidationError) -> Problem:
@@ -121,6 +209,8 @@ def problems(event: Any) -> list[Problem]:
 
 def validate(event: Any, index: int | None = None) -> dict[str, Any]:
     """Return ``event`` when it matches the contract, else raise :class:`ContractError`."""
+    if is_valid(event):
+        return event  # type: ignore[no-any-return]
     found = problems(event)
     if found:
         raise ContractError(found, index)

@@ -8,9 +8,11 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from schemas.contract import ContractError, known_types, problems, validate
+from schemas.contract import ContractError, is_valid, known_types, problems, validate
 from schemas.topics import topic_names
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
@@ -70,3 +72,34 @@ def test_topic_prefix_is_checked() -> None:
     assert topic_names("gemeente-x").status == "gemeente-x.status"
     with pytest.raises(ValueError, match="topic prefix"):
         topic_names("bad prefix")
+
+
+# --- the fast validator agrees with the thorough one --------------------------------------
+
+values = st.one_of(
+    st.none(), st.booleans(), st.integers(-5, 5), st.floats(allow_nan=False),
+    st.sampled_from(["", "stadhuis", "Stad Huis", "2026-02-30", "2026-03-02",
+                     "2026-03-02T09:00:00+01:00", "2026-02-30T09:00:00Z",
+                     "2026-03-02T25:00:00Z", "2026-03-02 09:00", "1.0", "no-show", "email",
+                     "t-1", "a" * 130, "nl.servicenorm.queue.ticket.called"]),
+    st.lists(st.integers(), max_size=2), st.dictionaries(st.text(max_size=3), st.integers(),
+                                                         max_size=2),
+)
+fields = st.sampled_from(["specversion", "id", "source", "type", "time", "subject",
+                          "datacontenttype", "data", "extra"])
+data_fields = st.sampled_from(["location", "service", "appointment", "desk", "reason",
+                               "naam", "received_on", "case_type", "value", "indicator"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(type_=st.sampled_from(sorted(known_types())), top=st.dictionaries(fields, values,
+                                                                          max_size=3),
+       data=st.dictionaries(data_fields, values, max_size=3), drop=st.sets(fields, max_size=2))
+def test_fast_and_thorough_validators_agree(type_: str, top: dict[str, Any],
+                                            data: dict[str, Any], drop: set[str]) -> None:
+    event: dict[str, Any] = {**drawn(type=type_), **top}
+    if isinstance(event.get("data"), dict):
+        event["data"] = {**event["data"], **data}
+    for name in drop:
+        event.pop(name, None)
+    assert is_valid(event) == (not problems(event)), event
