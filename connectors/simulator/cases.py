@@ -29,15 +29,20 @@ Departures from the obvious:
    before it, a notice arrives at least eight days after it.
 2. Each case draws from a generator of its own, seeded from the stream's, so that
    changing how cases run does not change which cases arrive.
-3. The steps of one case fall on different working days, in the order above, so
-   that no two of them share a moment; the runner's shift moves them all alike.
+3. The steps of one case fall on different working days, in the order above, and
+   each at least 25 hours after the one before. The runner's shift moves them all
+   alike by any amount, and their date fields follow the shifted times; a day
+   has no more than 25 hours, so no shift can put two steps on one date (a
+   receipt at 16:20, shifted by eight hours, and a decision at 10:00 the next
+   day would otherwise both land on that next day).
 """
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from connectors.simulator import model
@@ -46,6 +51,7 @@ from connectors.simulator.timing import (
     DayCurve,
     clock,
     daily,
+    exact_add,
     is_working_day,
     next_working_day,
     seconds_of,
@@ -63,6 +69,7 @@ STAGE_START, STAGE_STEP = range(2)
 REGISTRATION_CURVE = DayCurve(((9.0, 1.0), (16.5, 1.0)))
 OFFICE_HOURS = (time(9, 0), time(16, 30))
 ONE_DAY = timedelta(days=1)
+STEP_GAP = timedelta(hours=25)   # departure 3: longer than any calendar day, DST included
 DAYS_PER_WEEK = 7
 ATW_LONG_TERM_WEEKS = 12   # the Algemene termijnenwet leaves terms of 12 weeks or more alone
 
@@ -83,19 +90,42 @@ def simulate_cases(day: date, rng: random.Random, subjects: Subjects) -> list[Ha
 
 @dataclass(slots=True)
 class _Story:
-    """The steps of one case so far; each on a working day after the one before."""
+    """The steps of one case so far: each on a later working day, STEP_GAP or more later."""
 
     subject: str
     received: datetime
     happenings: list[Happening] = field(default_factory=list)
 
     @property
-    def last_day(self) -> date:
-        return self.happenings[-1].at.date() if self.happenings else self.received.date()
+    def last(self) -> datetime:
+        return self.happenings[-1].at if self.happenings else self.received
 
     def after(self, day: date) -> date:
-        """``day``, or the first working day after the last step when that is later."""
-        return max(_working_day_on_or_after(day), next_working_day(self.last_day))
+        """The first working day on or after ``day`` that has room for the next step.
+
+        That is a day after the last step's, with office hours that reach
+        :data:`STEP_GAP` past it.
+        """
+        day = max(_working_day_on_or_after(day), next_working_day(self.last.date()))
+        while self._office_window(day) is None:
+            day = next_working_day(day)
+        return day
+
+    def moment(self, day: date, rng: random.Random) -> datetime:
+        """A moment in office hours on ``day`` (from :meth:`after`) for the next step."""
+        window = self._office_window(day)
+        if window is None:
+            raise ValueError(f"{self.subject}: no room for a step on {day.isoformat()}")
+        return clock(day, rng.uniform(*window))
+
+    def _office_window(self, day: date) -> tuple[int, int] | None:
+        """Office hours on ``day`` in seconds of the day, from STEP_GAP after the last step."""
+        start, end = (seconds_of(t) for t in OFFICE_HOURS)
+        # In UTC: between two times of one zone, Python's ``-`` compares wall clocks.
+        earliest = exact_add(self.last, STEP_GAP).astimezone(UTC) - clock(day, 0).astimezone(UTC)
+        # ceil: clock() rounds to whole seconds, and must not round below the gap.
+        start = max(start, math.ceil(earliest.total_seconds()))
+        return (start, end) if start < end else None
 
     def add(self, at: datetime, kind: str, data: dict[str, Any], date_field: str | None,
             *, date_offset: int = 0) -> None:
@@ -119,13 +149,13 @@ def lifecycle(case_type: model.CaseType, received: datetime, subject: str,
     suspended_days = 0
     if not complete:
         waited = rng.randint(*model.REQUEST_TO_COMPLETE_WORKING_DAYS)
-        request = _working_days_after(received_on, waited)
+        request = story.after(_working_days_after(received_on, waited))
         first_suspended = request + ONE_DAY
         taken = rng.randint(*model.DAYS_TO_COMPLETE)
-        completed = story.after(first_suspended + timedelta(days=taken))
-        story.add(_office_moment(request, rng), SUSPENDED, {"reason": "incomplete"},
+        story.add(story.moment(request, rng), SUSPENDED, {"reason": "incomplete"},
                   "from_date", date_offset=1)
-        story.add(_office_moment(completed, rng), RESUMED, {}, "on_date")
+        completed = story.after(first_suspended + timedelta(days=taken))
+        story.add(story.moment(completed, rng), RESUMED, {}, "on_date")
         suspended_days = (completed - first_suspended).days
     term_days = case_type.term_weeks * DAYS_PER_WEEK
     deadline = _deadline(case_type, received_on, term_days + suspended_days)
@@ -137,7 +167,7 @@ def lifecycle(case_type: model.CaseType, received: datetime, subject: str,
         early, late = model.EXTENSION_ANNOUNCED_DAYS_BEFORE
         announced = story.after(deadline - timedelta(days=rng.randint(early, late)))
         if weeks and announced <= deadline - timedelta(days=early):
-            story.add(_office_moment(announced, rng), EXTENDED, {"weeks": weeks}, None)
+            story.add(story.moment(announced, rng), EXTENDED, {"weeks": weeks}, None)
             extension_days = weeks * DAYS_PER_WEEK
     running_days = term_days + extension_days
     final = _deadline(case_type, received_on, running_days + suspended_days)
@@ -148,7 +178,7 @@ def lifecycle(case_type: model.CaseType, received: datetime, subject: str,
         share = rng.uniform(*model.WITHDRAWN_AT)
         ran = round(share * running_days)
         day = story.after(received_on + timedelta(days=suspended_days + ran))
-        story.add(_office_moment(day, rng), WITHDRAWN, {}, "withdrawn_on")
+        story.add(story.moment(day, rng), WITHDRAWN, {}, "withdrawn_on")
     elif fate < case_type.withdrawn_share + case_type.late_share:
         _late_end(case_type, story, final, rng)
     else:
@@ -160,7 +190,7 @@ def lifecycle(case_type: model.CaseType, received: datetime, subject: str,
             share = _draw(rng, case_type.decided_at)
             target = received_on + timedelta(days=suspended_days + round(share * running_days))
         day = story.after(_working_day_on_or_before(min(target, final - ONE_DAY)))
-        story.add(_office_moment(day, rng), DECIDED, {}, "decided_on")
+        story.add(story.moment(day, rng), DECIDED, {}, "decided_on")
     return story.happenings
 
 
@@ -169,12 +199,12 @@ def _late_end(case_type: model.CaseType, story: _Story, deadline: date,
     if case_type.dwangsom and rng.random() < case_type.notice_share:
         waited = rng.randint(*model.NOTICE_DAYS_AFTER_DEADLINE)
         notice = story.after(deadline + timedelta(days=waited))
-        story.add(_office_moment(notice, rng), NOTICE, {}, "received_on")
+        story.add(story.moment(notice, rng), NOTICE, {}, "received_on")
         decided = notice + timedelta(days=round(_draw(rng, model.DAYS_FROM_NOTICE_TO_DECISION)))
     else:
         decided = deadline + timedelta(days=round(_draw(rng, model.DAYS_LATE)))
     day = story.after(max(decided, deadline + ONE_DAY))
-    story.add(_office_moment(day, rng), DECIDED, {}, "decided_on")
+    story.add(story.moment(day, rng), DECIDED, {}, "decided_on")
 
 
 def _extension_weeks(case_type: model.CaseType, rng: random.Random) -> int:
@@ -197,11 +227,6 @@ def _deadline(case_type: model.CaseType, received_on: date, days: int) -> date:
 def _draw(rng: random.Random, mixture: model.Mixture) -> float:
     low, high = pick(rng, [((a, b), share) for share, a, b in mixture])
     return rng.uniform(low, high)
-
-
-def _office_moment(day: date, rng: random.Random) -> datetime:
-    start, end = (seconds_of(t) for t in OFFICE_HOURS)
-    return clock(day, rng.uniform(start, end))
 
 
 def _working_days_after(day: date, count: int) -> date:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from fake_ingest import FakeIngest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from connectors.sdk import AMSTERDAM
@@ -137,7 +137,9 @@ def check_stories(events: Iterable[dict]) -> Counter[str]:
         names = [short(e) for e in story]
         assert STORY.match(" ".join(names)), f"{subject}: {names}"
         moments = [at(e) for e in story]
-        assert all(a < b for a, b in pairwise(moments)), subject
+        # One step a day: each on a later date than the one before, under any shift.
+        dates = [m.date() for m in moments]
+        assert all(a < b for a, b in pairwise(dates)), (subject, moments)
         days = {name: fact_day(e) for name, e in zip(names, story, strict=True)
                 if name in DATE_FIELDS}
         for name, event in zip(names, story, strict=True):
@@ -147,7 +149,7 @@ def check_stories(events: Iterable[dict]) -> Counter[str]:
             # Awb 4:15: from the day after the request, until the day it was completed.
             request = at(story[1]).date()
             assert days["suspended"] == request + timedelta(days=1), subject
-            assert days["received"] <= request < days["suspended"] < days["resumed"], subject
+            assert days["received"] < request < days["suspended"] < days["resumed"], subject
         seen[" ".join(names)] += 1
     return seen
 
@@ -199,6 +201,8 @@ def test_order_and_terms_hold_under_the_runners_shift() -> None:
 
 
 @settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# A receipt at 16:21:30 shifted to midnight, its decision the next afternoon: one date.
+@example(seed=0, offset=0, shift=27510)
 @given(seed=st.integers(0, 2**31), offset=st.integers(0, 400),
        shift=st.integers(-3 * 86400, 3 * 86400))
 def test_order_and_terms_hold_for_any_seed_day_and_shift(seed: int, offset: int,
