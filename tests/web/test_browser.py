@@ -259,6 +259,10 @@ def test_case_deadlines_by_keyboard(running: Any, page: Any) -> None:
     summary.focus()
     page.keyboard.press("Enter")
     assert "De wettelijke termijn is 8 weken" in row.locator("details ol").inner_text()
+    # Live rounds (every 2 s here) keep the explanation open and the focus where it was.
+    page.wait_for_timeout(5_000)
+    assert row.locator("details").evaluate("d => d.open") is True
+    assert page.evaluate("document.activeElement.tagName") == "SUMMARY"
     assert page.locator(f'table[data-list="at_risk"] tr[data-case="{soon}"]').count() == 1
     # 4. Per team, through the select.
     scope = page.locator("#cases-scope")
@@ -267,6 +271,7 @@ def test_case_deadlines_by_keyboard(running: Any, page: Any) -> None:
     page.wait_for_function("() => document.getElementById('cases-title').textContent"
                            ".includes('team-vergunningen')")
     row.wait_for()
+    assert row.locator("details").evaluate("d => d.open") is True
     assert page.locator(".cases-compliance caption").count() == 1
     # 5. No axe-core violations with the view open, then Escape gives focus back.
     assert axe_violations(page) == []
