@@ -71,7 +71,7 @@ from schemas.casetypes import CaseTypeCatalogue, CaseTypeDefinition
 from schemas.contract import SPECVERSION, STATUS_CHANGED, validate
 from services.evaluator.calendars import WorkingDayCalendar, atw_calendar
 from services.evaluator.deadlines import Clock, compute_deadline, is_at_risk, working_days_until
-from services.evaluator.dwangsom import PenaltyState, PenaltyStatus, penalty
+from services.evaluator.dwangsom import PenaltyState, PenaltyStatus, fix_amount_by, penalty
 from services.evaluator.timeutil import local_date, parse_time
 
 RECEIVED = "nl.servicenorm.case.received"
@@ -381,6 +381,9 @@ def _penalty_dict(status: PenaltyStatus | None) -> dict[str, Any] | None:
             "first_penalty_day": _iso(status.first_penalty_day), "cap_day": _iso(status.cap_day),
             "last_penalty_day": _iso(status.last_penalty_day),
             "fix_amount_by": _iso(status.fix_amount_by),
+            # While the penalty runs: the 4:18 date that applies if it runs to its cap.
+            "fix_amount_by_at_cap": _iso(fix_amount_by(status.cap_day)
+                                         if status.cap_day is not None else None),
             "notice_premature": status.notice_premature}
 
 

@@ -28,7 +28,7 @@ Departures from the obvious:
    is shorter than its count.
 4. While a penalty runs, its Awb 4:18 date is not known yet: it depends on the day
    the penalty stops. The view gives the date that applies if no decision comes
-   before the cap, computed by the evaluator's own rule (``dwangsom.fix_amount_by``).
+   before the cap, as the evaluator computed it (``fix_amount_by_at_cap``).
 """
 
 from __future__ import annotations
@@ -46,7 +46,6 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from schemas.casetypes import CaseTypeCatalogue, load_file
-from services.evaluator.dwangsom import fix_amount_by
 from services.web import i18n
 from services.web.auth import Account
 from services.web.context import BadParameter, format_number, problem, web_of
@@ -209,10 +208,11 @@ def penalty_lines(case: Snapshot, lang: str, t: Translate) -> list[str]:
     elif state == "running":
         lines.append(t("cases.penalty.running", n=owed.get("day_number", 0),
                        max=_max_days(owed), amount=amount))
-        if cap:
+        at_cap = owed.get("fix_amount_by_at_cap")
+        if cap and at_cap:
             # Departure 4: the 4:18 date if the penalty runs to its cap.
             lines.append(t("cases.penalty.until", date=format_day(cap, t),
-                           fix=format_day(fix_amount_by(date.fromisoformat(cap)), t)))
+                           fix=format_day(at_cap, t)))
     elif state == "capped":
         lines.append(t("cases.penalty.capped", max=_max_days(owed), amount=amount))
         fix_by = owed.get("fix_amount_by")
