@@ -40,3 +40,9 @@ def test_connectors_use_only_the_contract_and_their_sdk() -> None:
             if module == "services" or module.startswith("services."):
                 offenders.append(f"{path.relative_to(ROOT)} imports {module}")
     assert not offenders, "\n".join(offenders)
+
+
+def test_test_modules_have_unique_names() -> None:
+    # Test folders have no __init__.py, so two modules with one name would collide.
+    names = [p.name for p in (ROOT / "tests").rglob("*.py") if p.name != "conftest.py"]
+    assert len(names) == len(set(names)), sorted({n for n in names if names.count(n) > 1})
