@@ -69,8 +69,5 @@ def test_dead_letters_take_the_rubbish_and_processing_goes_on(
     assert set(figures["not_dead_lettered"]) <= {"huge"}  # type: ignore[arg-type]
 
 
-@pytest.mark.xfail(strict=True, reason="the evaluator's producer refuses dead letters over "
-                   "1 MiB (aiokafka's default max_request_size), the agent crashes and the "
-                   "record is skipped; see bench/RESULTS.md")
 def test_oversized_record_is_dead_lettered(dead_letter_figures: dict[str, object]) -> None:
     assert dead_letter_figures["not_dead_lettered"] == []
