@@ -236,31 +236,35 @@ def evaluate(state: NormState, now: float) -> list[IndicatorResult]:
             for node in ancestors(fact.scope):
                 index[node].append(fact)  # type: ignore[index]
                 nodes.add(node)
-    # 2. Measure each indicator per node over its live window and over today.
+    # 2. Measure each indicator per node over its live window and over today; the
+    #    selections are shared by the indicators that have the same window.
     results: list[IndicatorResult] = []
     for node in sorted(nodes):
+        selections: dict[tuple[float, bool], tuple[list[Done], list[Open], list[Fact]]] = {}
+
+        def select(since: float, open_kinds: bool, node: ScopeNode = node,
+                   selections: dict[tuple[float, bool], Any] = selections
+                   ) -> tuple[list[Done], list[Open], list[Fact]]:
+            key = (since, open_kinds)
+            if key not in selections:
+                # Open items count whenever they started: the longest wait is as old as it is.
+                open_items = (list(open_by[node]) if open_kinds
+                              else [o for o in open_by[node] if o.start >= since])
+                selections[key] = (_ended_after(done_by[node], since), open_items,
+                                   _facts_after(facts_by[node], since))
+            return selections[key]  # type: ignore[no-any-return]
+
         for indicator in norm.indicators:
-            since = now - indicator.window_seconds
-            live = measure(indicator, norm, _ended_after(done_by[node], since),
-                           _started_after(open_by[node], since, indicator),
-                           _facts_after(facts_by[node], since), now)
-            today = measure(indicator, norm, _ended_after(done_by[node], midnight),
-                            _started_after(open_by[node], midnight, indicator),
-                            _facts_after(facts_by[node], midnight), now)
+            open_kinds = indicator.kind in OPEN_KINDS
+            live = measure(indicator, norm, *select(now - indicator.window_seconds, open_kinds),
+                           now)
+            today = measure(indicator, norm, *select(midnight, open_kinds), now)
             results.append(IndicatorResult(norm.norm, indicator.id, node, live, today))
     return results
 
 
 def _ended_after(done: Iterable[Done], since: float) -> list[Done]:
     return [d for d in done if d.end >= since]
-
-
-def _started_after(open_items: Iterable[Open], since: float,
-                   indicator: IndicatorDefinition) -> list[Open]:
-    # Open items count whenever they started: the longest wait is as old as it is.
-    if indicator.kind in OPEN_KINDS:
-        return list(open_items)
-    return [o for o in open_items if o.start >= since]
 
 
 def _facts_after(facts: Iterable[Fact], since: float) -> list[Fact]:
