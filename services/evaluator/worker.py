@@ -166,6 +166,10 @@ def build_app(settings: EvaluatorSettings | None = None) -> tuple[faust.App, Run
         producer_acks=-1,
         consumer_auto_offset_reset="earliest",
         broker_commit_interval=1.0,
+        # Batch what the agents send: without a linger every message is its own
+        # produce request, and socket writes take most of the time under load.
+        producer_linger=0.005,
+        producer_max_batch_size=256 * 1024,
         key_serializer="raw",
         value_serializer="raw",
     )
