@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
 from schemas.norms import NormDefinition
@@ -153,7 +154,9 @@ def _count_messages(norm: NormDefinition, subject: str,
     return messages
 
 
+@lru_cache(maxsize=1024)
 def relevant_types(norm: NormDefinition) -> frozenset[str]:
+    """Event types that matter to ``norm`` (cached: asked for every event)."""
     types: set[str] = set()
     if norm.item is not None:
         types |= norm.item.start | norm.item.end | norm.item.cancel
