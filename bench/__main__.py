@@ -21,7 +21,7 @@ from bench import report
 from bench.context import RESULTS, Bench, Result
 from bench.measure import machine
 from bench.sse import raise_open_files
-from bench.stack import Cluster, local_stack
+from bench.stack import Cluster, Deployment, local_stack
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="record a py-spy profile of the service under test")
     parser.add_argument("--scale", type=float, default=1.0,
                         help="multiply counts and durations (to try the harness out)")
+    parser.add_argument("--service-env", action="append", default=[], metavar="KEY=VALUE",
+                        help="extra environment for every service (repeatable)")
     parser.add_argument("--out", default=str(RESULTS), help="folder for latest.json/.md")
     return parser
 
@@ -90,6 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if unknown:
         print(f"unknown benchmark(s) {', '.join(unknown)}; choose from {', '.join(benchmarks())}")
         return 2
+    Deployment.overrides = dict(item.split("=", 1) for item in args.service_env)
     raise_open_files()
     stop_on_sigterm()
     cluster = Cluster().start()

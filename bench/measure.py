@@ -167,10 +167,24 @@ def _postgres_version() -> str:
         return "unknown"
 
 
+def _commit() -> str:
+    """The checkout's commit, marked when services/ or schemas/ differ from it."""
+    root = Path(__file__).resolve().parents[1]
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root,
+                              capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "services", "schemas"],
+                               cwd=root, capture_output=True, text=True).stdout.strip()
+    except OSError:
+        return "unknown"
+    return f"{head} (services/ or schemas/ changed)" if dirty else head
+
+
 def machine(kafka_libs: Path) -> dict[str, Any]:
     """What the figures were measured on."""
     memory = psutil.virtual_memory().total / (1024 ** 3)
-    return {"cpu": _cpu_model(), "cores": os.cpu_count(), "memory_gib": round(memory, 1),
+    return {"commit": _commit(), "cpu": _cpu_model(), "cores": os.cpu_count(),
+            "memory_gib": round(memory, 1),
             "python": platform.python_version(), "kafka": _kafka_version(kafka_libs),
             "postgres": _postgres_version(), "os": platform.platform(),
             "load_avg_at_start": [round(x, 2) for x in os.getloadavg()],

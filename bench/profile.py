@@ -54,6 +54,7 @@ def _frame_name(frame: str) -> str:
 def summarise(path: Path, top: int = 15) -> dict[str, object]:
     own: Counter[str] = Counter()
     inclusive: Counter[str] = Counter()
+    ours: Counter[str] = Counter()
     total = 0
     for line in path.read_text(errors="replace").splitlines():
         stack, _, count_text = line.rpartition(" ")
@@ -66,6 +67,9 @@ def summarise(path: Path, top: int = 15) -> dict[str, object]:
             own[frames[-1]] += count
         for name in set(frames):
             inclusive[name] += count
+        raw = stack.split(";")
+        for name in {_frame_name(f) for f in raw if _is_ours(f)}:
+            ours[name] += count
     if not total:
         return {"samples": 0}
 
@@ -73,4 +77,10 @@ def summarise(path: Path, top: int = 15) -> dict[str, object]:
         return [(name, round(100.0 * n / total, 1)) for name, n in counter.most_common(top)]
 
     return {"samples": total, "file": str(path), "self_pct": share(own),
-            "inclusive_pct": share(inclusive)}
+            "inclusive_pct": share(inclusive), "project_inclusive_pct": share(ours)}
+
+
+def _is_ours(frame: str) -> bool:
+    """A frame in the product's own code (services/, schemas/), not a library's."""
+    where = frame.partition(" (")[2]
+    return ("services/" in where or "schemas/" in where) and "site-packages" not in where

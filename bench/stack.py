@@ -80,7 +80,13 @@ class Cluster:
 
 
 class Deployment:
-    """One topic prefix and database on a :class:`Cluster`, with the services started on demand."""
+    """One topic prefix and database on a :class:`Cluster`, with the services started on demand.
+
+    ``overrides`` (set from ``--service-env`` on the command line) go into every
+    service's environment, to try a setting without changing the code.
+    """
+
+    overrides: dict[str, str] = {}  # noqa: RUF012  (one setting for the whole run)
 
     def __init__(self, cluster: Cluster, name: str,
                  extra_env: dict[str, str] | None = None) -> None:
@@ -108,6 +114,7 @@ class Deployment:
             "SERVICENORM_EVALUATOR_APP_ID": self.app_id,
             "PYTHONUNBUFFERED": "1",
             **self.extra_env,
+            **Deployment.overrides,
         }
 
     def run(self, *args: str) -> subprocess.CompletedProcess[str]:

@@ -21,7 +21,7 @@ from bench.__main__ import stop_on_sigterm
 from bench.context import RESULTS, Result
 from bench.measure import machine
 from bench.sse import raise_open_files
-from bench.stack import Cluster, local_stack
+from bench.stack import Cluster, Deployment, local_stack
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("name", help="a fault test, or 'all'")
     parser.add_argument("--smoke", action="store_true", help="small numbers (CI)")
+    parser.add_argument("--service-env", action="append", default=[], metavar="KEY=VALUE",
+                        help="extra environment for every service (repeatable)")
     parser.add_argument("--out", default=str(RESULTS))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO,
@@ -75,6 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if any(n not in faults() for n in names):
         print(f"unknown fault {args.name!r}; choose from all, {', '.join(faults())}")
         return 2
+    Deployment.overrides = dict(item.split("=", 1) for item in args.service_env)
     raise_open_files()
     stop_on_sigterm()
     cluster = Cluster().start()

@@ -116,7 +116,7 @@ async def run(cluster: Cluster, smoke: bool = False) -> Result:
         traffic.phase = "after"
         healthy_s = await _recorder_healthy(deployment.url("web", "/health"), 120)
         await flows
-        await asyncio.sleep(3)
+        await asyncio.sleep(8)  # the last probes' stragglers
         await traffic.http.aclose()
         # 2. The recorder must catch up with everything.
         want = recompute.expected(traffic.sent)
