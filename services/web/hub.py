@@ -22,6 +22,11 @@ Departures from the obvious:
 5. ``listeners`` see every change after it is stored. The web service uses
    one to feed a second hub that holds only what the public may see, so that
    public frames, too, are encoded once per change.
+6. Changes that arrive together (one fetch from Kafka) go to each client as one
+   chunk inside :meth:`Hub.batch`, and a client's stream joins whatever waits in
+   its queue into one write. The cost of fan-out is per client per write, not
+   per change; under load a client gets fewer, larger writes instead of falling
+   behind. Each frame keeps its own id, so ``Last-Event-ID`` works as before.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,6 +79,10 @@ class Hub:
     listeners: list[Callable[[str, Snapshot | None], None]] = field(default_factory=list)
     upstream: Hub | None = None
     """The hub this one is fed from; its feed health is reported in heartbeats (4, 5)."""
+    downstream: list[Hub] = field(default_factory=list)
+    """Hubs fed by this one's listeners; they batch when this one does (5, 6)."""
+    _pending: list[tuple[Snapshot, bytes]] = field(default_factory=list)
+    _batching: int = 0
 
     # -- state --------------------------------------------------------------------------------
 
@@ -88,15 +97,46 @@ class Hub:
         self.replay.append((self.sequence, snapshot, frame))
         if len(self.replay) > self.replay_size:
             self.replay.popleft()
-        for client in list(self.clients):
-            if client.filter is not None and not client.filter(snapshot):
-                continue
-            try:
-                client.queue.put_nowait(frame)
-            except asyncio.QueueFull:
-                self._drop(client)
+        self._pending.append((snapshot, frame))
         for listener in self.listeners:
             listener(key, snapshot)
+        if not self._batching:
+            self.flush()
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Changes applied inside go out together when it ends (6)."""
+        hubs = [self, *self.downstream]
+        for hub in hubs:
+            hub._batching += 1
+        try:
+            yield
+        finally:
+            for hub in hubs:
+                hub._batching -= 1
+                if not hub._batching:
+                    hub.flush()
+
+    def flush(self) -> None:
+        """Offer the changes applied since the last flush to every client (1, 2, 6)."""
+        pending, self._pending = self._pending, []
+        if not pending:
+            return
+        whole = b"".join(frame for _, frame in pending)
+        filtered: dict[Callable[[Snapshot], bool], bytes] = {}
+        for client in list(self.clients):
+            chunk = whole
+            if client.filter is not None:
+                if client.filter not in filtered:
+                    filtered[client.filter] = b"".join(
+                        frame for snapshot, frame in pending if client.filter(snapshot))
+                chunk = filtered[client.filter]
+                if not chunk:
+                    continue
+            try:
+                client.queue.put_nowait(chunk)
+            except asyncio.QueueFull:
+                self._drop(client)
 
     def remove(self, key: str) -> None:
         self.state.pop(key, None)
@@ -129,7 +169,8 @@ class Hub:
                 "last_update": self.last_update}
         return sse_frame("snapshot", orjson.dumps(body), f"{self.epoch}-{self.sequence}")
 
-    def missed_since(self, last_event_id: str | None) -> list[bytes] | None:
+    def missed_since(self, last_event_id: str | None,
+                     visible: Callable[[Snapshot], bool] | None = None) -> list[bytes] | None:
         """Frames after ``last_event_id``, or None when a fresh snapshot is needed (3)."""
         if not last_event_id:
             return None
@@ -141,7 +182,8 @@ class Hub:
             return []
         if not self.replay or self.replay[0][0] > seq + 1:
             return None
-        return [frame for number, _, frame in self.replay if number > seq]
+        return [frame for number, snapshot, frame in self.replay
+                if number > seq and (visible is None or visible(snapshot))]
 
     # -- clients ------------------------------------------------------------------------------
 
@@ -153,12 +195,11 @@ class Hub:
         client = Client(asyncio.Queue(self.queue_size), filter=visible)
         self.clients.add(client)
         try:
-            missed = self.missed_since(last_event_id)
+            missed = self.missed_since(last_event_id, visible)
             if missed is None:
                 yield self.snapshot_frame(visible)
-            else:
-                for frame in missed:
-                    yield frame
+            elif missed:
+                yield b"".join(missed)
             while True:
                 if heartbeat is None:
                     frame = await client.queue.get()
@@ -170,7 +211,14 @@ class Hub:
                         continue
                 if frame is None:
                     return
-                yield frame
+                chunks = [frame]
+                while not client.queue.empty():
+                    more = client.queue.get_nowait()
+                    if more is None:
+                        yield b"".join(chunks)
+                        return
+                    chunks.append(more)
+                yield chunks[0] if len(chunks) == 1 else b"".join(chunks)
         finally:
             self.clients.discard(client)
 
@@ -197,12 +245,13 @@ async def follow_indicators(hub: Hub, bootstrap: str, topic: str) -> None:
             log.info("following %s (%d partitions)", topic, len(tps))
             while True:
                 batch = await consumer.getmany(timeout_ms=200, max_records=2000)
-                for records in batch.values():
-                    for record in records:
-                        if record.value is None:
-                            hub.remove(record.key.decode())
-                        else:
-                            hub.apply(orjson.loads(record.value))
+                with hub.batch():
+                    for records in batch.values():
+                        for record in records:
+                            if record.value is None:
+                                hub.remove(record.key.decode())
+                            else:
+                                hub.apply(orjson.loads(record.value))
                 if not hub.ready.is_set():
                     positions = [await consumer.position(tp) for tp in tps]
                     if all(pos >= ends[tp] for pos, tp in zip(positions, tps, strict=True)):

@@ -206,6 +206,7 @@ def feed_public(web: Web) -> None:
         web.public_hub.apply(shown)
 
     web.hub.listeners.append(listener)
+    web.hub.downstream.append(web.public_hub)
 
 
 routes = [

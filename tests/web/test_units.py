@@ -62,3 +62,65 @@ def test_a_fed_hub_reports_its_upstream_feed() -> None:
     assert public.live is False
     upstream.kafka_ok = True
     assert public.live is True
+
+
+def _ids(chunk: bytes) -> list[str]:
+    return [line[4:] for line in chunk.decode().split("\r\n") if line.startswith("id: ")]
+
+
+async def test_a_batch_reaches_each_client_as_one_chunk_with_every_id() -> None:
+    hub = Hub()
+    everything = hub.subscribe()
+    only_green = hub.subscribe(visible=lambda s: s["status"] == "green")
+    await anext(everything)  # the snapshots
+    await anext(only_green)
+    with hub.batch():
+        hub.apply({"scope_key": "norm:a", "status": "green"})
+        hub.apply({"scope_key": "norm:b", "status": "red"})
+        hub.apply({"scope_key": "norm:c", "status": "green"})
+        assert all(c.queue.empty() for c in hub.clients)  # nothing leaves before the end
+    chunk = await asyncio.wait_for(anext(everything), 2)
+    assert _ids(chunk) == [f"{hub.epoch}-1", f"{hub.epoch}-2", f"{hub.epoch}-3"]
+    green = await asyncio.wait_for(anext(only_green), 2)
+    assert _ids(green) == [f"{hub.epoch}-1", f"{hub.epoch}-3"]
+    assert b"norm:b" not in green
+    await everything.aclose()
+    await only_green.aclose()
+
+
+async def test_a_slow_reader_gets_what_waited_in_one_write() -> None:
+    hub = Hub()
+    frames = hub.subscribe()
+    await anext(frames)
+    for n in range(5):  # five separate changes while the client was not reading
+        hub.apply({"scope_key": f"norm:{n}", "status": "green"})
+    chunk = await asyncio.wait_for(anext(frames), 2)
+    assert len(_ids(chunk)) == 5
+    await frames.aclose()
+
+
+async def test_replay_after_reconnect_keeps_to_what_the_client_may_see() -> None:
+    hub = Hub()
+    hub.apply({"scope_key": "norm:shown", "status": "green"})
+    last_seen = f"{hub.epoch}-{hub.sequence}"
+    hub.apply({"scope_key": "norm:hidden", "status": "red"})
+    hub.apply({"scope_key": "norm:shown", "status": "orange"})
+    frames = hub.subscribe(last_seen, visible=lambda s: s["scope_key"] == "norm:shown")
+    replayed = await anext(frames)
+    assert _ids(replayed) == [f"{hub.epoch}-3"]
+    assert b"norm:hidden" not in replayed
+    await frames.aclose()
+
+
+async def test_a_fed_hub_batches_with_its_upstream() -> None:
+    upstream, fed = Hub(), Hub()
+    upstream.listeners.append(lambda key, snapshot: fed.apply(snapshot) if snapshot else None)
+    upstream.downstream.append(fed)
+    frames = fed.subscribe()
+    await anext(frames)
+    with upstream.batch():
+        upstream.apply({"scope_key": "norm:a", "status": "green"})
+        upstream.apply({"scope_key": "norm:b", "status": "green"})
+        assert fed.clients and all(c.queue.empty() for c in fed.clients)
+    assert len(_ids(await asyncio.wait_for(anext(frames), 2))) == 2
+    await frames.aclose()
