@@ -37,6 +37,17 @@ Departures from the obvious:
    runs at most every ``tick_seconds``, and never sooner than twice its last
    duration after it ended. Under a flood of events the evaluation then takes at
    most about a third of the time, and the events the rest.
+6. A partition watchdog (:class:`Watchdog`). After a restart the stream library
+   has been seen to leave one assigned partition unread while the others flow:
+   its messages wait, nothing is lost, but its figures stand still. When a
+   partition has a backlog and no message of it has been processed for
+   ``stall_seconds``, the watchdog logs what the consumer holds for it, resumes
+   it and seeks it to its committed offset. Messages read twice are harmless,
+   since every update is idempotent.
+7. The group session is short (``session_timeout_seconds``, 15 s): after a crash
+   the restarted worker waits that long for the dead member to be given up, and
+   heartbeats run on the consumer's own thread, so a busy event loop does not
+   cost the session.
 """
 
 from __future__ import annotations
@@ -46,7 +57,7 @@ import logging
 import os
 import time
 from collections import defaultdict, deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import faust
@@ -80,6 +91,8 @@ class EvaluatorSettings:
     case_types: str = ""           # path of a case-type catalogue (YAML); empty: no case book
     case_tick_seconds: float = 60.0
     item_retention_seconds: int = 24 * 3600
+    stall_seconds: float = 20.0
+    session_timeout_seconds: float = 15.0
 
     @classmethod
     def from_env(cls) -> EvaluatorSettings:
@@ -97,6 +110,8 @@ class EvaluatorSettings:
             case_types=os.environ.get("SERVICENORM_CASE_TYPES", ""),
             case_tick_seconds=float(env_int("EVALUATOR_CASE_TICK_SECONDS", 60)),
             item_retention_seconds=env_int("EVALUATOR_ITEM_RETENTION_SECONDS", 24 * 3600),
+            stall_seconds=float(env_int("EVALUATOR_STALL_SECONDS", 20)),
+            session_timeout_seconds=float(env_int("EVALUATOR_SESSION_TIMEOUT_SECONDS", 15)),
         )
 
 
@@ -114,6 +129,40 @@ class Pacer:
         self.next_at = ended + self.factor * (ended - started)
 
 
+@dataclass(slots=True)
+class Watchdog:
+    """Which partitions have a backlog but have not moved for a while? (6)
+
+    ``processed`` is the offset of the last message processed per (topic,
+    partition), written by the agents; :meth:`stalled` is given each partition's
+    high-water mark (the offset the next message will get).
+    """
+
+    stall_seconds: float
+    processed: dict[tuple[str, int], int] = field(default_factory=dict)
+    _seen: dict[tuple[str, int], tuple[int, float]] = field(default_factory=dict)
+
+    def stalled(self, highwater: dict[tuple[str, int], int | None],
+                now: float) -> list[tuple[str, int]]:
+        found = []
+        for tp, high in highwater.items():
+            done = self.processed.get(tp, -1)
+            if high is None or done >= high - 1:
+                self._seen.pop(tp, None)  # nothing waiting
+                continue
+            seen = self._seen.get(tp)
+            if seen is None or seen[0] != done:
+                self._seen[tp] = (done, now)  # moving, or newly behind
+            elif now - seen[1] >= self.stall_seconds:
+                found.append(tp)
+                self._seen[tp] = (done, now)  # give the remedy time to work
+        return found
+
+    def forget(self) -> None:
+        """After a rebalance: start watching afresh."""
+        self._seen.clear()
+
+
 class Runtime:
     """What the agents share within one worker process."""
 
@@ -126,6 +175,7 @@ class Runtime:
         self.newest_event = 0.0
         self.processed = 0
         self.pacer = Pacer()
+        self.watchdog = Watchdog(settings.stall_seconds)
         self.cases: CaseBook | None = None
         self.case_views: list[CaseView] = []
         self.cases_rebuilt = False
@@ -170,6 +220,7 @@ def build_app(settings: EvaluatorSettings | None = None) -> tuple[faust.App, Run
         # produce request, and socket writes take most of the time under load.
         producer_linger=0.005,
         producer_max_batch_size=256 * 1024,
+        broker_session_timeout=settings.session_timeout_seconds,  # 7
         key_serializer="raw",
         value_serializer="raw",
     )
@@ -224,12 +275,15 @@ def build_app(settings: EvaluatorSettings | None = None) -> tuple[faust.App, Run
                 runtime.cases.apply(cloud_event)
             runtime.newest_event = max(runtime.newest_event, event_seconds(cloud_event))
             runtime.processed += 1
+            runtime.watchdog.processed[(names.events, partition)] = event.message.offset
 
     @app.agent(observations)
     async def aggregate(stream: faust.StreamT[bytes]) -> None:
         await runtime.ready.wait()
-        async for value in stream:
-            message = orjson.loads(value)
+        async for event in stream.events():
+            message = orjson.loads(event.value)
+            runtime.watchdog.processed[(names.observations,
+                                        event.message.partition)] = event.message.offset
             runtime.newest_event = max(runtime.newest_event,
                                        float(message.get("end", message["start"])))
             runtime.engine.apply(message, time.time(), runtime.now())
@@ -249,6 +303,31 @@ def build_app(settings: EvaluatorSettings | None = None) -> tuple[faust.App, Run
         output = runtime.engine.tick(runtime.now(), everything=everything, owned=owned_norms())
         runtime.pacer.spent(started, time.monotonic())
         await emit(output)
+
+    @app.timer(interval=5.0)
+    async def watch_partitions() -> None:
+        """Resume a partition that has a backlog but does not move (6)."""
+        consumer = app.consumer
+        if not runtime.ready.is_set() or app.rebalancing:
+            runtime.watchdog.forget()
+            return
+        mine = [tp for tp in consumer.assignment()
+                if tp.topic in (names.events, names.observations)]
+        highwater = {(tp.topic, tp.partition): consumer.highwater(tp) for tp in mine}
+        for topic, partition in runtime.watchdog.stalled(highwater, time.monotonic()):
+            tp = next(t for t in mine if (t.topic, t.partition) == (topic, partition))
+            committed = consumer._committed_offset.get(tp)
+            log.warning(
+                "partition %s[%d] has not moved for %.0fs: processed up to %s, high-water "
+                "%s, committed %s, paused %s, active %s, read offset %s, fetch position %s; "
+                "resuming it from the committed offset", topic, partition,
+                settings.stall_seconds, runtime.watchdog.processed.get((topic, partition)),
+                highwater[(topic, partition)], committed,
+                tp in consumer._paused_partitions, tp in (consumer._active_partitions or ()),
+                consumer._read_offset.get(tp), await consumer.position(tp))
+            consumer.resume_partitions([tp])
+            if committed is not None:
+                await consumer.seek(tp, committed)
 
     @app.timer(interval=settings.case_tick_seconds)
     async def tick_cases() -> None:

@@ -1,0 +1,64 @@
+"""Small parts of the Faust worker that need no broker: pacing, item expiry, the watchdog."""
+
+from __future__ import annotations
+
+from collections import deque
+
+from services.evaluator.worker import Pacer, Watchdog, expire_items
+
+EVENTS = ("p.events", 0)
+OTHER = ("p.events", 1)
+
+
+def test_watchdog_names_a_partition_with_a_backlog_that_stands_still() -> None:
+    dog = Watchdog(stall_seconds=20)
+    dog.processed[EVENTS] = 503
+    assert dog.stalled({EVENTS: 1266}, now=0) == []      # first sight: behind, maybe moving
+    assert dog.stalled({EVENTS: 1266}, now=19) == []     # not long enough yet
+    assert dog.stalled({EVENTS: 1266}, now=20) == [EVENTS]
+    assert dog.stalled({EVENTS: 1266}, now=21) == []     # the remedy gets its own 20 s
+    assert dog.stalled({EVENTS: 1266}, now=40) == [EVENTS]
+
+
+def test_watchdog_leaves_moving_and_caught_up_partitions_alone() -> None:
+    dog = Watchdog(stall_seconds=20)
+    dog.processed[EVENTS] = 100
+    dog.processed[OTHER] = 99
+    assert dog.stalled({EVENTS: 500, OTHER: 100}, now=0) == []
+    dog.processed[EVENTS] = 300                           # moved
+    assert dog.stalled({EVENTS: 500, OTHER: 100}, now=25) == []
+    # OTHER processed offset 99 with high-water 100: nothing is waiting, however long.
+    assert dog.stalled({EVENTS: 500, OTHER: 100}, now=44) == []
+    assert dog.stalled({EVENTS: 500, OTHER: 100}, now=45) == [EVENTS]
+
+
+def test_watchdog_counts_a_partition_never_read_and_ignores_unknown_highwater() -> None:
+    dog = Watchdog(stall_seconds=5)
+    assert dog.stalled({EVENTS: 3, OTHER: None}, now=0) == []
+    assert dog.stalled({EVENTS: 3, OTHER: None}, now=5) == [EVENTS]
+    assert dog.stalled({EVENTS: 0}, now=100) == []         # an empty partition
+
+
+def test_watchdog_starts_afresh_after_a_rebalance() -> None:
+    dog = Watchdog(stall_seconds=5)
+    dog.processed[EVENTS] = 1
+    dog.stalled({EVENTS: 10}, now=0)
+    dog.forget()
+    assert dog.stalled({EVENTS: 10}, now=6) == []
+    assert dog.stalled({EVENTS: 10}, now=11) == [EVENTS]
+
+
+def test_pacer_waits_twice_the_cost_of_the_last_evaluation() -> None:
+    pacer = Pacer()
+    assert pacer.due(0.0)
+    pacer.spent(started=10.0, ended=10.5)
+    assert not pacer.due(11.4)
+    assert pacer.due(11.5)
+
+
+def test_expiry_removes_only_what_is_due_and_a_few_at_a_time() -> None:
+    items = {f"k{n}".encode(): b"{}" for n in range(60)}
+    queue = deque((float(n), f"k{n}".encode()) for n in range(60))
+    assert expire_items(items, queue, now=54.5) == 50       # at most 50 per event
+    assert expire_items(items, queue, now=54.5) == 5        # the rest that is due
+    assert len(items) == 5 and b"k55" in items
