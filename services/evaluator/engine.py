@@ -193,8 +193,9 @@ class Engine:
         """Emit a snapshot when it changed, at most once per interval per key."""
         now = self._wall
         key = snapshot["scope_key"]
+        today = snapshot.get("today") or {}
         fingerprint = (snapshot["status"], snapshot.get("value"), snapshot.get("count"),
-                       (snapshot.get("today") or {}).get("value"))
+                       today.get("value"), today.get("count"))
         last = self.last_emitted.get(key)
         if last is not None and not force:
             if last[1] == fingerprint or now - last[0] < self.min_emit_interval:

@@ -38,12 +38,16 @@ Departures from the obvious:
    duration after it ended. Under a flood of events the evaluation then takes at
    most about a third of the time, and the events the rest.
 6. A partition watchdog (:class:`Watchdog`). After a restart the stream library
-   has been seen to leave one assigned partition unread while the others flow:
-   its messages wait, nothing is lost, but its figures stand still. When a
-   partition has a backlog and no message of it has been processed for
-   ``stall_seconds``, the watchdog logs what the consumer holds for it, resumes
-   it and seeks it to its committed offset. Messages read twice are harmless,
-   since every update is idempotent.
+   has been seen to leave one assigned partition unread while the others flow,
+   and to stop committing one partition although its messages are processed
+   (a gap at the head of its list of acknowledged offsets, which it never fills:
+   the committed offset stands still and the group's lag never reaches zero).
+   When a partition has a backlog or uncommitted messages, and neither its
+   processed nor its committed offset moved for ``stall_seconds``, the watchdog
+   logs what the consumer holds for it, resumes it and reads it again from its
+   committed offset. The library drops messages below the offset it last read,
+   so that offset is moved back too. Messages read twice are harmless, since
+   every update is idempotent.
 7. The group session is short (``session_timeout_seconds``, 15 s): after a crash
    the restarted worker waits that long for the dead member to be given up, and
    heartbeats run on the consumer's own thread, so a busy event loop does not
@@ -131,31 +135,38 @@ class Pacer:
 
 @dataclass(slots=True)
 class Watchdog:
-    """Which partitions have a backlog but have not moved for a while? (6)
+    """Which partitions have a backlog or uncommitted work, and have not moved? (6)
 
     ``processed`` is the offset of the last message processed per (topic,
     partition), written by the agents; :meth:`stalled` is given each partition's
-    high-water mark (the offset the next message will get).
+    high-water mark (the offset the next message will get) and, where known, its
+    committed offset (the next offset to read after a restart).
     """
 
     stall_seconds: float
     processed: dict[tuple[str, int], int] = field(default_factory=dict)
-    _seen: dict[tuple[str, int], tuple[int, float]] = field(default_factory=dict)
+    _seen: dict[tuple[str, int], tuple[int, int | None, float]] = field(default_factory=dict)
 
-    def stalled(self, highwater: dict[tuple[str, int], int | None],
-                now: float) -> list[tuple[str, int]]:
+    def stalled(self, highwater: dict[tuple[str, int], int | None], now: float,
+                committed: dict[tuple[str, int], int | None] | None = None
+                ) -> list[tuple[str, int]]:
         found = []
         for tp, high in highwater.items():
             done = self.processed.get(tp, -1)
-            if high is None or done >= high - 1:
+            commit = (committed or {}).get(tp)
+            behind = high is not None and done < high - 1
+            # Processed but not committed: normal for a moment, a fault when it lasts.
+            uncommitted = committed is not None and done >= 0 and (
+                commit is None or commit <= done)
+            if not (behind or uncommitted):
                 self._seen.pop(tp, None)  # nothing waiting
                 continue
             seen = self._seen.get(tp)
-            if seen is None or seen[0] != done:
-                self._seen[tp] = (done, now)  # moving, or newly behind
-            elif now - seen[1] >= self.stall_seconds:
+            if seen is None or seen[:2] != (done, commit):
+                self._seen[tp] = (done, commit, now)  # moving, or newly behind
+            elif now - seen[2] >= self.stall_seconds:
                 found.append(tp)
-                self._seen[tp] = (done, now)  # give the remedy time to work
+                self._seen[tp] = (done, commit, now)  # give the remedy time to work
         return found
 
     def forget(self) -> None:
@@ -314,7 +325,8 @@ def build_app(settings: EvaluatorSettings | None = None) -> tuple[faust.App, Run
         mine = [tp for tp in consumer.assignment()
                 if tp.topic in (names.events, names.observations)]
         highwater = {(tp.topic, tp.partition): consumer.highwater(tp) for tp in mine}
-        for topic, partition in runtime.watchdog.stalled(highwater, time.monotonic()):
+        commits = {(tp.topic, tp.partition): consumer._committed_offset.get(tp) for tp in mine}
+        for topic, partition in runtime.watchdog.stalled(highwater, time.monotonic(), commits):
             tp = next(t for t in mine if (t.topic, t.partition) == (topic, partition))
             committed = consumer._committed_offset.get(tp)
             log.warning(
@@ -327,6 +339,7 @@ def build_app(settings: EvaluatorSettings | None = None) -> tuple[faust.App, Run
                 consumer._read_offset.get(tp), await consumer.position(tp))
             consumer.resume_partitions([tp])
             if committed is not None:
+                consumer._read_offset[tp] = committed  # or the library drops what it reads again
                 await consumer.seek(tp, committed)
 
     @app.timer(interval=settings.case_tick_seconds)

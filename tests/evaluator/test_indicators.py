@@ -216,6 +216,26 @@ def test_a_change_held_back_by_the_output_pace_is_emitted_later_when_event_time_
     assert mean and mean[0]["value"] == 2.0
 
 
+def test_a_new_item_that_leaves_the_share_unchanged_still_updates_the_count() -> None:
+    """100 % within the norm today before and after, and nothing in the live hour: only
+    today's number of items changed, and a screen that shows it must hear of it."""
+    from services.evaluator.engine import Engine
+
+    engine = Engine(allowed_lateness=10 * 24 * 3600, min_emit_interval=1.0)
+    engine.set_definition(NORM)
+    now = NOW.timestamp()
+    message = {"norm": "balie", "scope": {"location": "stadhuis"}, "op": "done",
+               "duration": 60.0, "within": True, "start": now - 7260, "end": now - 7200}
+    engine.apply({**message, "id": "balie|a", "item": "a"}, now)
+    engine.tick(now, everything=True, wall=100.0)
+    engine.apply({**message, "id": "balie|b", "item": "b"}, now)
+    later = engine.tick(now, everything=True, wall=102.0)
+    share = [s for s in later.snapshots if s["scope_key"] == "indicator:balie:share"]
+    assert share, "the share's snapshot was not sent again"
+    assert share[0]["value"] is None  # nothing in the live hour
+    assert share[0]["today"] == {"value": 100.0, "count": 2}
+
+
 def test_finished_items_are_recognised_for_expiry() -> None:
     from services.evaluator.calendars import WorkingDayCalendar
     from services.evaluator.pairing import is_finished, process

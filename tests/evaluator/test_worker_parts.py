@@ -62,3 +62,26 @@ def test_expiry_removes_only_what_is_due_and_a_few_at_a_time() -> None:
     assert expire_items(items, queue, now=54.5) == 50       # at most 50 per event
     assert expire_items(items, queue, now=54.5) == 5        # the rest that is due
     assert len(items) == 5 and b"k55" in items
+
+
+def test_watchdog_names_a_partition_processed_to_the_end_whose_commit_stands_still() -> None:
+    """Seen after a restart: every message processed, the committed offset stuck below."""
+    dog = Watchdog(stall_seconds=20)
+    dog.processed[EVENTS] = 1302
+    commits = {EVENTS: 631}
+    assert dog.stalled({EVENTS: 1303}, now=0, committed=commits) == []
+    assert dog.stalled({EVENTS: 1303}, now=19, committed=commits) == []
+    assert dog.stalled({EVENTS: 1303}, now=20, committed=commits) == [EVENTS]
+
+
+def test_watchdog_leaves_a_partition_alone_whose_commit_catches_up() -> None:
+    dog = Watchdog(stall_seconds=20)
+    dog.processed[EVENTS] = 1302
+    assert dog.stalled({EVENTS: 1303}, now=0, committed={EVENTS: 1200}) == []
+    assert dog.stalled({EVENTS: 1303}, now=15, committed={EVENTS: 1303}) == []  # committed
+    assert dog.stalled({EVENTS: 1303}, now=40, committed={EVENTS: 1303}) == []
+    # A commit that moves, even if not yet to the end, is not a stall.
+    dog.processed[EVENTS] = 2000
+    assert dog.stalled({EVENTS: 2001}, now=50, committed={EVENTS: 1500}) == []
+    assert dog.stalled({EVENTS: 2001}, now=65, committed={EVENTS: 1800}) == []
+    assert dog.stalled({EVENTS: 2001}, now=80, committed={EVENTS: 2001}) == []
