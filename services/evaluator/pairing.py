@@ -23,7 +23,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import lru_cache
 from typing import Any
 
 from schemas.norms import NormDefinition
@@ -154,9 +153,15 @@ def _count_messages(norm: NormDefinition, subject: str,
     return messages
 
 
-@lru_cache(maxsize=1024)
 def relevant_types(norm: NormDefinition) -> frozenset[str]:
-    """Event types that matter to ``norm`` (cached: asked for every event)."""
+    """Event types that matter to ``norm`` (remembered per definition: asked for every event).
+
+    Remembered by identity, not by equality: comparing two definitions field by field
+    costs more than working the answer out again.
+    """
+    known = _TYPES.get(id(norm))
+    if known is not None and known[0] is norm:
+        return known[1]
     types: set[str] = set()
     if norm.item is not None:
         types |= norm.item.start | norm.item.end | norm.item.cancel
@@ -165,7 +170,15 @@ def relevant_types(norm: NormDefinition) -> frozenset[str]:
             types |= indicator.ratio.numerator | indicator.ratio.denominator
         if indicator.kind == "reported":
             types.add("nl.servicenorm.value.reported")
-    return frozenset(types)
+    if len(_TYPES) >= _TYPES_MAX:
+        _TYPES.clear()
+    found = frozenset(types)
+    _TYPES[id(norm)] = (norm, found)  # the definition is kept, so its id is not reused
+    return found
+
+
+_TYPES: dict[int, tuple[NormDefinition, frozenset[str]]] = {}
+_TYPES_MAX = 1024
 
 
 def process(norms: Iterable[NormDefinition], subject: str, state: ItemState | None,

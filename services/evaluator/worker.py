@@ -22,7 +22,10 @@ Departures from the obvious:
    upserts, so reading some messages twice is harmless, and the state never
    drifts from the log. A state table would write every fact twice.
 2. Nothing is processed until the definitions have been read to their end:
-   otherwise the first events after a restart would meet no norm.
+   otherwise the first events after a restart would meet no norm. The agents
+   wait inside their loop, holding the first message, not before it: a stream
+   that is not yet being iterated does not receive what the library delivers,
+   and messages delivered then were seen skipped after a restart.
 3. A malformed record on ``events`` (written around ingest) goes to the
    dead-letter topic with the reason in a header, and the stream goes on. A huge
    record is cut to ``DEAD_LETTER_MAX_BYTES`` there (its size in a header), so that
@@ -45,13 +48,25 @@ Departures from the obvious:
    When a partition has a backlog or uncommitted messages, and neither its
    processed nor its committed offset moved for ``stall_seconds``, the watchdog
    logs what the consumer holds for it, resumes it and reads it again from its
-   committed offset. The library drops messages below the offset it last read,
-   so that offset is moved back too. Messages read twice are harmless, since
-   every update is idempotent.
+   committed offset. Messages read twice are harmless, since every update is
+   idempotent.
 7. The group session is short (``session_timeout_seconds``, 15 s): after a crash
    the restarted worker waits that long for the dead member to be given up, and
    heartbeats run on the consumer's own thread, so a busy event loop does not
    cost the session.
+8. Offsets are checked for continuity (:class:`Continuity`). The events and
+   observations topics have no gaps (no transactions, no compaction), so a
+   message whose offset is beyond the next one expected (the last processed plus
+   one, or the committed offset for the first message after an assignment) means
+   messages were skipped. Seen after a restart: the stream library drops fetched
+   records of a partition it does not yet count as active, while the client's
+   position has moved past them. Seeking back does not help: records fetched
+   before the seek arrive after it and move the library's read offset on again,
+   and it then drops the records read again. So the messages from the offset
+   expected up to the current one are read directly with a plain consumer and
+   processed before the current one, and the library is told to count the range as done
+   (its own notion of a gap), so that its commits move on. Processing a message
+   twice is harmless: every update is idempotent.
 """
 
 from __future__ import annotations
@@ -174,6 +189,25 @@ class Watchdog:
         self._seen.clear()
 
 
+@dataclass(slots=True)
+class Continuity:
+    """Were messages of a partition skipped? (8)"""
+
+    expected: dict[int, int] = field(default_factory=dict)
+
+    def seen(self, partition: int, offset: int, committed: int | None) -> int | None:
+        """Note a message; return the first skipped offset when some were skipped."""
+        want = self.expected.get(partition, committed)
+        self.expected[partition] = offset + 1
+        if want is not None and offset > want:
+            return want
+        return None
+
+    def forget(self) -> None:
+        """After a rebalance another worker may have moved the partition on."""
+        self.expected.clear()
+
+
 class Runtime:
     """What the agents share within one worker process."""
 
@@ -187,6 +221,7 @@ class Runtime:
         self.processed = 0
         self.pacer = Pacer()
         self.watchdog = Watchdog(settings.stall_seconds)
+        self.continuity = {"events": Continuity(), "observations": Continuity()}
         self.cases: CaseBook | None = None
         self.case_views: list[CaseView] = []
         self.cases_rebuilt = False
@@ -255,49 +290,94 @@ def build_app(settings: EvaluatorSettings | None = None) -> tuple[faust.App, Run
             log.log(level, "status %s: %s -> %s", change["subject"],
                     change["data"]["previous"], change["data"]["status"])
 
+    async def pair_record(key: bytes | None, value: bytes | None, partition: int,
+                          where: str) -> None:
+        """Stage 1 for one record of the events topic."""
+        # 1. Decode and check the record; a bad one goes to the dead letters (3).
+        try:
+            cloud_event = validate(orjson.loads(value or b""))
+        except (orjson.JSONDecodeError, ContractError, RecursionError, TypeError) as exc:
+            await send_dead_letter(dead, key, value, where, str(exc) or type(exc).__name__)
+            return
+        subject = cloud_event["subject"]
+        # 2. Add it to its item and derive the messages for stage 2.
+        state_bytes = items.get(subject.encode())
+        state = orjson.loads(state_bytes) if state_bytes else None
+        new_state, messages = process(runtime.active_norms(), subject, state, cloud_event,
+                                      runtime.calendars)
+        # 3. Send the messages first, then store the state: a crash between the two
+        #    replays the event, which derives the same messages again.
+        for message in messages:
+            await observations.send(key=message["norm"].encode(), value=orjson.dumps(message))
+        items[subject.encode()] = orjson.dumps(new_state)
+        # 4. Remember when a finished item may go, and let expired ones go (4).
+        if is_finished(new_state, messages):
+            runtime.expiry[partition].append(
+                (time.time() + settings.item_retention_seconds, subject.encode()))
+        expire_items(items, runtime.expiry[partition], time.time())
+        if runtime.cases is not None and cloud_event["type"].startswith(CASE_PREFIX):
+            runtime.cases.apply(cloud_event)
+        runtime.newest_event = max(runtime.newest_event, event_seconds(cloud_event))
+        runtime.processed += 1
+
     @app.agent(events)
     async def pair(stream: faust.StreamT[bytes]) -> None:
-        await runtime.ready.wait()  # 2
         async for event in stream.events():
-            # 1. Decode and check the record; a bad one goes to the dead letters (3).
-            try:
-                cloud_event = validate(orjson.loads(event.value or b""))
-            except (orjson.JSONDecodeError, ContractError, RecursionError, TypeError) as exc:
-                await send_dead_letter(dead, event, str(exc) or type(exc).__name__)
-                continue
-            subject = cloud_event["subject"]
-            # 2. Add it to its item and derive the messages for stage 2.
-            state_bytes = items.get(subject.encode())
-            state = orjson.loads(state_bytes) if state_bytes else None
-            new_state, messages = process(runtime.active_norms(), subject, state, cloud_event,
-                                          runtime.calendars)
-            # 3. Send the messages first, then store the state: a crash between the two
-            #    replays the event, which derives the same messages again.
-            for message in messages:
-                await observations.send(key=message["norm"].encode(), value=orjson.dumps(message))
-            items[subject.encode()] = orjson.dumps(new_state)
-            # 4. Remember when a finished item may go, and let expired ones go (4).
-            partition = event.message.partition
-            if is_finished(new_state, messages):
-                runtime.expiry[partition].append(
-                    (time.time() + settings.item_retention_seconds, subject.encode()))
-            expire_items(items, runtime.expiry[partition], time.time())
-            if runtime.cases is not None and cloud_event["type"].startswith(CASE_PREFIX):
-                runtime.cases.apply(cloud_event)
-            runtime.newest_event = max(runtime.newest_event, event_seconds(cloud_event))
-            runtime.processed += 1
-            runtime.watchdog.processed[(names.events, partition)] = event.message.offset
+            await runtime.ready.wait()  # 2
+            await fill_gap(event, "events")  # 8
+            message = event.message
+            await pair_record(event.key, event.value, message.partition,
+                              f"{message.topic}[{message.partition}]@{message.offset}")
+            runtime.watchdog.processed[(names.events, message.partition)] = message.offset
+
+    async def fill_gap(event: Any, stage: str) -> None:
+        """Process the messages the library skipped before this one, read directly (8)."""
+        message = event.message
+        committed = app.consumer._committed_offset.get(message.tp)
+        start = runtime.continuity[stage].seen(message.partition, message.offset, committed)
+        if start is None:
+            return
+        log.warning("partition %s[%d]: offset %d follows %d; reading the %d messages between "
+                    "directly", message.topic, message.partition, message.offset, start - 1,
+                    message.offset - start)
+        handled = 0
+        async for record in read_range(settings, message.topic, message.partition,
+                                       start, message.offset):
+            if stage == "events":
+                await pair_record(record.key, record.value, record.partition,
+                                  f"{record.topic}[{record.partition}]@{record.offset}")
+            else:
+                aggregate_value(record.value, record.partition, record.offset)
+            handled += 1
+        # Let the library count the range as done, so that its commits move on.
+        await app.consumer._add_gap(message.tp, start, message.offset - 1)
+        log.warning("partition %s[%d]: %d skipped messages processed", message.topic,
+                    message.partition, handled)
+
+    @app.on_partitions_revoked.connect
+    async def on_revoked(sender: Any, revoked: Any, **kwargs: Any) -> None:
+        for guard in runtime.continuity.values():
+            guard.forget()
+
+    @app.on_partitions_assigned.connect
+    async def on_assigned(sender: Any, assigned: Any, **kwargs: Any) -> None:
+        for guard in runtime.continuity.values():
+            guard.forget()
+
+    def aggregate_value(value: bytes, partition: int, offset: int) -> None:
+        """Stage 2 for one observation."""
+        message = orjson.loads(value)
+        runtime.watchdog.processed[(names.observations, partition)] = offset
+        runtime.newest_event = max(runtime.newest_event,
+                                   float(message.get("end", message["start"])))
+        runtime.engine.apply(message, time.time(), runtime.now())
 
     @app.agent(observations)
     async def aggregate(stream: faust.StreamT[bytes]) -> None:
-        await runtime.ready.wait()
         async for event in stream.events():
-            message = orjson.loads(event.value)
-            runtime.watchdog.processed[(names.observations,
-                                        event.message.partition)] = event.message.offset
-            runtime.newest_event = max(runtime.newest_event,
-                                       float(message.get("end", message["start"])))
-            runtime.engine.apply(message, time.time(), runtime.now())
+            await runtime.ready.wait()  # 2
+            await fill_gap(event, "observations")  # 8
+            aggregate_value(event.value, event.message.partition, event.message.offset)
 
     @app.timer(interval=settings.tick_seconds)
     async def tick_changed() -> None:
@@ -339,7 +419,6 @@ def build_app(settings: EvaluatorSettings | None = None) -> tuple[faust.App, Run
                 consumer._read_offset.get(tp), await consumer.position(tp))
             consumer.resume_partitions([tp])
             if committed is not None:
-                consumer._read_offset[tp] = committed  # or the library drops what it reads again
                 await consumer.seek(tp, committed)
 
     @app.timer(interval=settings.case_tick_seconds)
@@ -388,17 +467,20 @@ CASE_PREFIX = "nl.servicenorm.case."
 DEAD_LETTER_MAX_BYTES = 512 * 1024
 
 
-async def send_dead_letter(dead: Any, event: Any, reason: str) -> None:
-    """Write a refused record to the dead-letter topic with its reason (3)."""
-    value = event.value or b""
-    headers = {"reason": reason[:500].encode(), "original-size": str(len(value)).encode()}
-    if len(value) > DEAD_LETTER_MAX_BYTES:
+async def send_dead_letter(dead: Any, key: bytes | None, value: bytes | None, where: str,
+                           reason: str) -> None:
+    """Write a refused record to the dead-letter topic with its reason (3).
+
+    ``where`` names the record as ``topic[partition]@offset``, for the log.
+    """
+    value = value or b""
+    size = len(value)
+    headers = {"reason": reason[:500].encode(), "original-size": str(size).encode()}
+    if size > DEAD_LETTER_MAX_BYTES:
         value = value[:DEAD_LETTER_MAX_BYTES]
         headers["truncated"] = b"true"
-    await dead.send(key=event.key, value=value, headers=headers)
-    log.warning("dead letter from %s[%d]@%d (%d bytes): %s", event.message.topic,
-                event.message.partition, event.message.offset, len(event.value or b""),
-                reason[:200])
+    await dead.send(key=key, value=value, headers=headers)
+    log.warning("dead letter from %s (%d bytes): %s", where, size, reason[:200])
 EXPIRE_PER_EVENT = 50
 
 
@@ -435,6 +517,29 @@ def rebuild_case_book(book: CaseBook, stored: Any) -> int:
                                    "subject": subject.decode(), "data": event["data"]})
     log.info("case book rebuilt: %d case events, %d cases", applied, len(book))
     return applied
+
+
+async def read_range(settings: EvaluatorSettings, topic: str, partition: int, start: int,
+                     end: int) -> Any:
+    """The records of one partition from ``start`` up to (not including) ``end`` (8)."""
+    consumer = _consumer(settings)
+    await consumer.start()
+    try:
+        tp = TopicPartition(topic, partition)
+        consumer.assign([tp])
+        consumer.seek(tp, start)
+        position = start
+        while position < end:
+            batch = await consumer.getmany(tp, timeout_ms=1000, max_records=1000)
+            for record in batch.get(tp, []):
+                if record.offset >= end:
+                    return
+                position = record.offset + 1
+                yield record
+            if not batch and await consumer.position(tp) >= end:
+                return  # nothing more to read (the range held offsets no longer kept)
+    finally:
+        await consumer.stop()
 
 
 def _consumer(settings: EvaluatorSettings) -> AIOKafkaConsumer:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "deploy" / "local"))
 
-import stack  # noqa: E402
+import stack
 
 
 def test_cluster_ids_are_kraft_shaped_and_never_look_like_an_option() -> None:

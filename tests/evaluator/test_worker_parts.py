@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import deque
 
-from services.evaluator.worker import Pacer, Watchdog, expire_items
+from services.evaluator.worker import Continuity, Pacer, Watchdog, expire_items
 
 EVENTS = ("p.events", 0)
 OTHER = ("p.events", 1)
@@ -85,3 +85,37 @@ def test_watchdog_leaves_a_partition_alone_whose_commit_catches_up() -> None:
     assert dog.stalled({EVENTS: 2001}, now=50, committed={EVENTS: 1500}) == []
     assert dog.stalled({EVENTS: 2001}, now=65, committed={EVENTS: 1800}) == []
     assert dog.stalled({EVENTS: 2001}, now=80, committed={EVENTS: 2001}) == []
+
+
+def test_continuity_accepts_consecutive_offsets_from_the_committed_one() -> None:
+    guard = Continuity()
+    assert guard.seen(2, 478, committed=478) is None
+    assert [guard.seen(2, n, committed=478) for n in range(479, 600)] == [None] * 121
+
+
+def test_continuity_names_the_first_skipped_offset() -> None:
+    """Seen after a restart: committed 478, the first message the library delivered was 640."""
+    guard = Continuity()
+    assert guard.seen(2, 640, committed=478) == 478
+    # The skipped range is then processed; from here offsets must follow each other.
+    assert guard.seen(2, 641, committed=478) is None
+    assert guard.seen(2, 645, committed=478) == 642
+
+
+def test_continuity_takes_a_step_back_as_a_harmless_repeat() -> None:
+    guard = Continuity()
+    for n in range(10, 20):
+        assert guard.seen(0, n, committed=None) is None
+    assert guard.seen(0, 12, committed=None) is None     # read twice: idempotent
+    assert guard.seen(0, 13, committed=None) is None
+    assert guard.seen(0, 15, committed=None) == 14
+
+
+def test_continuity_starts_afresh_after_a_rebalance_and_keeps_partitions_apart() -> None:
+    guard = Continuity()
+    guard.seen(0, 5, committed=None)
+    guard.seen(1, 100, committed=None)
+    assert guard.seen(1, 101, committed=None) is None
+    guard.forget()
+    assert guard.seen(0, 50, committed=50) is None        # another worker moved it on
+    assert guard.seen(1, 300, committed=None) is None     # nothing known: no judgement
