@@ -170,13 +170,15 @@ class Deployment:
 
     def start(self, name: str, extra_env: dict[str, str] | None = None) -> local_stack.Process:
         port = self.ports.get(name) or local_stack.free_port()
-        args = [name] if name == "evaluator" else [name, "--port", str(port)]
+        # "evaluator-2" and so on: more workers of the same evaluator group.
+        worker = name.startswith("evaluator")
+        args = ["evaluator"] if worker else [name, "--port", str(port)]
         process = local_stack.Process(f"{self.prefix}-{name}", local_stack.servicenorm(*args),
                                       self.log_path(name), self.cluster.run_dir,
                                       {**self.env, **(extra_env or {})})
         process.start()
         self.processes[name] = process
-        if name != "evaluator":
+        if not worker:
             self.ports[name] = port
             local_stack.wait_for_port(port, name, process.proc, process.log, timeout=60)
         return process
@@ -199,8 +201,8 @@ class Deployment:
     def url(self, name: str, path: str = "") -> str:
         return f"http://127.0.0.1:{self.ports[name]}{path}"
 
-    def ready_count(self) -> int:
-        return self.log("evaluator").count(READY_LINE)
+    def ready_count(self, name: str = "evaluator") -> int:
+        return self.log(name).count(READY_LINE)
 
     def wait_ready(self, name: str, timeout: float = 90.0, ready_lines: int = 1) -> float:
         """Wait for /health (ingest, web) or the n-th ready line (evaluator); seconds waited."""
@@ -210,8 +212,8 @@ class Deployment:
             process = self.processes.get(name)
             if process is not None and not process.alive():
                 raise RuntimeError(f"{name} exited; log:\n{self.log(name)[-3000:]}")
-            if name == "evaluator":
-                if self.ready_count() >= ready_lines:
+            if name.startswith("evaluator"):
+                if self.ready_count(name) >= ready_lines:
                     return time.monotonic() - t0
             elif self._healthy(name):
                 return time.monotonic() - t0

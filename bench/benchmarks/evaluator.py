@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from typing import Any
 
 import orjson
 from aiokafka import AIOKafkaConsumer
@@ -73,54 +74,86 @@ def _steady_rate(samples: list[tuple[float, int]]) -> float | None:
     return (moving[-1][1] - moving[0][1]) / (moving[-1][0] - moving[0][0])
 
 
+async def _through(bench: Bench, events: list[tuple[bytes, bytes]], workers: int,
+                   figures: dict[str, Any], suffix: str = "") -> float:
+    """Pre-load ``events`` into a fresh deployment, run ``workers`` evaluators to lag zero.
+
+    Returns the events per second, from the last worker ready to lag zero.
+    """
+    deployment = bench.deployment(f"evaluator-{workers}w", WIDE_LATENESS)
+    names = topic_names(deployment.prefix)
+    bootstrap = bench.cluster.bootstrap
+    count = len(events)
+    try:
+        # 1. Pre-load the events.
+        t0 = time.monotonic()
+        await produce(bootstrap, names.events, events)
+        figures[f"preload_s{suffix}"] = round(time.monotonic() - t0, 1)
+        # 2. The evaluator(s), from start to zero lag.
+        processes = ["evaluator"] + [f"evaluator-{n}" for n in range(2, workers + 1)]
+        sampler = Sampler({**{name: (lambda name=name: deployment.pid(name))
+                              for name in processes},
+                           "kafka": bench.cluster.kafka_pid})
+        with sampler:
+            started = time.monotonic()
+            for name in processes:
+                deployment.start(name)
+            for name in processes:
+                await asyncio.to_thread(deployment.wait_ready, name, 120.0)
+            ready_s = time.monotonic() - started
+            profiler = None
+            if bench.profile and workers == 1:
+                profiler = Profiler(deployment.pid("evaluator") or 0, 40,
+                                    bench.profile_path("evaluator"))
+            async with GroupLag(bootstrap, deployment.app_id, names.events) as lag:
+                samples = await _wait_committed(lag, count, 900.0)
+            done = samples[-1][0]
+            async with GroupLag(bootstrap, deployment.app_id, names.observations) as obs_lag:
+                observations = sum((await end_offsets(bootstrap, names.observations)).values())
+                obs_samples = await _wait_committed(obs_lag, observations, 120.0)
+            if profiler is not None:
+                figures["profile"] = profiler.finish()
+        figures[f"processes{suffix}"] = sampler.summary()
+        committed = samples[-1][1]
+        measured = done - started - ready_s
+        rate = committed / measured if measured > 0 else 0.0
+        figures.update({
+            f"committed{suffix}": committed, f"observations{suffix}": observations,
+            f"observations_committed{suffix}": obs_samples[-1][1],
+            f"stage2_lag_zero_after_s{suffix}": round(obs_samples[-1][0] - done, 2),
+            f"evaluator_ready_s{suffix}": round(ready_s, 2),
+            f"evaluator_s{suffix}": round(measured, 1),
+            f"evaluator_events_per_s{suffix}": round(rate),
+            f"steady_events_per_s{suffix}": round(_steady_rate(samples) or 0),
+            f"late_messages_logged{suffix}": sum(deployment.log(name).count("late message")
+                                                 for name in processes),
+        })
+        return rate
+    finally:
+        deployment.stop_all()
+
+
 async def run(bench: Bench) -> Result:
     result = Result("evaluator throughput", COMMAND)
     count = bench.size(200_000, 50_000)
-    deployment = bench.deployment("evaluator", WIDE_LATENESS)
-    names = topic_names(deployment.prefix)
-    bootstrap = bench.cluster.bootstrap
-    # 1. Pre-load the events.
-    events = queue_events(count)
-    t0 = time.monotonic()
-    await produce(bootstrap, names.events, keyed(events))
-    result.figures["preload_s"] = round(time.monotonic() - t0, 1)
-    # 2. The baseline: decode only.
-    base = await baseline(bootstrap, names.events, count)
-    # 3. The evaluator, from start to zero lag.
-    sampler = Sampler({"evaluator": lambda: deployment.pid("evaluator"),
-                       "kafka": bench.cluster.kafka_pid})
-    with sampler:
-        started = time.monotonic()
-        deployment.start("evaluator")
-        ready_s = await asyncio.to_thread(deployment.wait_ready, "evaluator", 120.0)
-        profiler = None
-        if bench.profile:
-            profiler = Profiler(deployment.pid("evaluator") or 0, 40,
-                                bench.profile_path("evaluator"))
-        async with GroupLag(bootstrap, deployment.app_id, names.events) as lag:
-            samples = await _wait_committed(lag, count, 900.0)
-        done = samples[-1][0]
-        async with GroupLag(bootstrap, deployment.app_id, names.observations) as obs_lag:
-            observations = sum((await end_offsets(bootstrap, names.observations)).values())
-            obs_samples = await _wait_committed(obs_lag, observations, 120.0)
-        if profiler is not None:
-            result.figures["profile"] = profiler.finish()
-    result.processes = sampler.summary()
-    committed = samples[-1][1]
-    measured = done - started - ready_s
-    rate = committed / measured if measured > 0 else None
-    result.figures.update({
-        "events": count, "committed": committed, "observations": observations,
-        "observations_committed": obs_samples[-1][1],
-        "stage2_lag_zero_after_s": round(obs_samples[-1][0] - done, 2),
-        "evaluator_ready_s": round(ready_s, 2), "evaluator_s": round(measured, 1),
-        "evaluator_events_per_s": round(rate or 0), "steady_events_per_s":
-        round(_steady_rate(samples) or 0), "baseline_events_per_s": round(base),
-        "ratio_to_baseline": round((rate or 0) / base, 4),
-        "late_messages_logged": deployment.log("evaluator").count("late message"),
-    })
-    result.target("events/s vs decode-only consumer", ">=", 0.25,
-                  result.figures["ratio_to_baseline"])
-    result.target("events/s", ">=", 5000, result.figures["evaluator_events_per_s"])
-    deployment.stop_all()
+    events = keyed(queue_events(count))
+    figures = result.figures
+    figures["events"] = count
+    # 1. One worker, the configuration the ratio is about.
+    rate = await _through(bench, events, 1, figures)
+    # 2. The baseline: a consumer that only decodes the same events, on a topic of its own.
+    base_deployment = bench.deployment("evaluator-base", WIDE_LATENESS)
+    base_topic = topic_names(base_deployment.prefix).events
+    await produce(bench.cluster.bootstrap, base_topic, events)
+    base = await baseline(bench.cluster.bootstrap, base_topic, count)
+    # 3. Two workers of one group sharing the partitions: how far it scales here.
+    two = await _through(bench, events, 2, figures, "@2_workers")
+    result.processes = figures.pop("processes")  # type: ignore[assignment]
+    figures.update({"baseline_events_per_s": round(base),
+                    "ratio_to_baseline": round(rate / base, 4),
+                    "ratio_to_baseline@2_workers": round(two / base, 4)})
+    result.target("events/s vs decode-only consumer", ">=", 0.25, figures["ratio_to_baseline"])
+    result.target("events/s", ">=", 5000, figures["evaluator_events_per_s"])
+    result.target("events/s, two workers", ">=", 5000,
+                  figures["evaluator_events_per_s@2_workers"])
     return result
