@@ -131,3 +131,23 @@ def test_basic_header_parsing(header: str | None, expected: tuple[str, str] | No
     ("/\\evil", "/"), (None, "/")])
 def test_next_after_login_stays_on_this_site(target: str | None, expected: str) -> None:
     assert safe_next(target) == expected
+
+
+@pytest.mark.parametrize("path", [
+    "/api/status", "/api/stream", "/api/norms", "/api/history?key=organisation&range=today",
+    "/api/open?norm=balie-wachttijd-inloop", "/api/cases"])
+def test_every_internal_api_refuses_an_anonymous_request(client: TestClient, path: str) -> None:
+    client.cookies.clear()
+    answer = client.get(path)
+    assert answer.status_code == 401, path
+    assert answer.headers["content-type"].startswith("application/problem+json")
+
+
+@pytest.mark.parametrize("path", ["/", "/dashboard/standaard", "/admin", "/admin/schermen.yaml",
+                                  "/admin/accounts"])
+def test_every_staff_screen_sends_an_anonymous_visitor_to_the_login(
+        client: TestClient, path: str) -> None:
+    client.cookies.clear()
+    answer = client.get(path, follow_redirects=False)
+    assert answer.status_code == 303, path
+    assert answer.headers["location"].startswith("/login")
