@@ -6,9 +6,9 @@ Agents and tasks:
   the ``items`` table (changelogged in Kafka), and what they imply goes to
   ``observations``, keyed by norm.
 * ``aggregate`` (stage 2) reads ``observations`` into the :class:`Engine`.
-* ``tick`` timers evaluate changed norms every ``tick_seconds`` and every norm
-  every second (the longest wait grows without events), and write indicator
-  snapshots and status changes.
+* the ``tick`` timer evaluates changed norms every ``tick_seconds`` and every
+  norm every second (the longest wait grows without events), and writes
+  indicator snapshots and status changes.
 * ``follow_definitions`` reads the compacted ``definitions`` topic from the start
   and keeps following it, so a changed definition applies without restart.
 * ``tick_cases`` (when a case-type catalogue is configured) evaluates every case
@@ -36,10 +36,12 @@ Departures from the obvious:
    The expiry list is kept in memory: items that finished before a restart stay
    in the table. That costs memory, never a wrong figure; a compaction job over the
    changelog is the remedy when a deployment runs for months without restarts.
-5. The evaluation of changed norms is paced by its own cost (:class:`Pacer`): it
-   runs at most every ``tick_seconds``, and never sooner than twice its last
-   duration after it ended. Under a flood of events the evaluation then takes at
-   most about a third of the time, and the events the rest.
+5. The evaluation is paced by its own cost (:class:`Pacer`): it runs at most
+   every ``tick_seconds``, and never sooner than twice its last duration after it
+   ended. It covers the norms that changed, and every norm when the last full
+   evaluation is a second old. Under a flood of events the evaluation then takes
+   at most about a third of the time, and the events the rest; the full
+   evaluation is one of the paced ones, so it cannot take more.
 6. A partition watchdog (:class:`Watchdog`). After a restart the stream library
    has been seen to leave one assigned partition unread while the others flow,
    and to stop committing one partition although its messages are processed
@@ -220,6 +222,7 @@ class Runtime:
         self.newest_event = 0.0
         self.processed = 0
         self.pacer = Pacer()
+        self.evaluated_all_at = 0.0
         self.watchdog = Watchdog(settings.stall_seconds)
         self.continuity = {"events": Continuity(), "observations": Continuity()}
         self.cases: CaseBook | None = None
@@ -380,19 +383,16 @@ def build_app(settings: EvaluatorSettings | None = None) -> tuple[faust.App, Run
             aggregate_value(event.value, event.message.partition, event.message.offset)
 
     @app.timer(interval=settings.tick_seconds)
-    async def tick_changed() -> None:
-        if runtime.ready.is_set() and runtime.pacer.due(time.monotonic()):
-            await evaluate(everything=False)
-
-    @app.timer(interval=1.0)
-    async def tick_all() -> None:
-        if runtime.ready.is_set():
-            await evaluate(everything=True)
-
-    async def evaluate(everything: bool) -> None:
+    async def tick() -> None:
+        """Evaluate the norms that changed, and every norm once a second (5)."""
         started = time.monotonic()
+        if not runtime.ready.is_set() or not runtime.pacer.due(started):
+            return
+        everything = started - runtime.evaluated_all_at >= EVALUATE_ALL_SECONDS
         output = runtime.engine.tick(runtime.now(), everything=everything, owned=owned_norms())
         runtime.pacer.spent(started, time.monotonic())
+        if everything:
+            runtime.evaluated_all_at = started
         await emit(output)
 
     @app.timer(interval=5.0)
@@ -462,6 +462,9 @@ def build_app(settings: EvaluatorSettings | None = None) -> tuple[faust.App, Run
 
 
 CASE_PREFIX = "nl.servicenorm.case."
+# Every norm is evaluated this often, changed or not: the longest wait grows, windows
+# roll off and a norm goes stale with time alone.
+EVALUATE_ALL_SECONDS = 1.0
 # A dead letter keeps at most this much of the original record, so that it always fits
 # in one produce request; the original size is kept in a header.
 DEAD_LETTER_MAX_BYTES = 512 * 1024
