@@ -119,3 +119,12 @@ def test_continuity_starts_afresh_after_a_rebalance_and_keeps_partitions_apart()
     guard.forget()
     assert guard.seen(0, 50, committed=50) is None        # another worker moved it on
     assert guard.seen(1, 300, committed=None) is None     # nothing known: no judgement
+
+
+def test_pacer_keeps_a_minimum_interval_between_cheap_evaluations() -> None:
+    pacer = Pacer(min_interval=0.05)
+    pacer.spent(started=10.0, ended=10.001)
+    assert not pacer.due(10.049)
+    assert pacer.due(10.05)
+    pacer.spent(started=20.0, ended=20.1)        # an expensive one: twice its cost wins
+    assert not pacer.due(20.29) and pacer.due(20.31)
