@@ -30,6 +30,11 @@ class Topics:
     indicators: str
     status: str
 
+    @property
+    def prefix(self) -> str:
+        """The deployment's prefix, which also names its consumer groups."""
+        return self.events.removesuffix(".events")
+
     def specs(self, partitions: int = 4) -> list[TopicSpec]:
         """What deploy/ creates: partitions and cleanup policy per topic."""
         delete_7d = {"cleanup.policy": "delete", "retention.ms": str(7 * DAY_MS)}

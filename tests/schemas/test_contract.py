@@ -103,3 +103,10 @@ def test_fast_and_thorough_validators_agree(type_: str, top: dict[str, Any],
     for name in drop:
         event.pop(name, None)
     assert is_valid(event) == (not problems(event)), event
+
+
+def test_topic_names_know_their_prefix() -> None:
+    from schemas.topics import topic_names
+
+    assert topic_names().prefix == "servicenorm"
+    assert topic_names("gemeente-a.prod").prefix == "gemeente-a.prod"

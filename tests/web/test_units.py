@@ -124,3 +124,11 @@ async def test_a_fed_hub_batches_with_its_upstream() -> None:
         assert fed.clients and all(c.queue.empty() for c in fed.clients)
     assert len(_ids(await asyncio.wait_for(anext(frames), 2))) == 2
     await frames.aclose()
+
+
+def test_recorder_group_is_one_per_deployment() -> None:
+    from schemas.topics import topic_names
+    from services.web.recorder import group_id
+
+    assert group_id(topic_names()) == "servicenorm-recorder"
+    assert group_id(topic_names("a")) != group_id(topic_names("b"))
