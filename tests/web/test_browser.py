@@ -313,3 +313,7 @@ def test_hall_display_pause_button_stops_rotation(running: Any, page: Any) -> No
     assert pages > 1  # the example charter has more than four display norms
     page.wait_for_timeout(17_000)  # longer than one rotation of 15 s
     assert page.locator("#page-label").inner_text() == label
+    # And once resumed, it does rotate: the pause was what held it.
+    page.get_by_role("button", name="Wissel weer").click()
+    page.wait_for_function("label => document.querySelector('#page-label').innerText !== label",
+                           arg=label, timeout=17_000)
