@@ -272,4 +272,5 @@ def create_app(settings: IngestSettings | None = None) -> Starlette:
 def serve(host: str, port: int) -> None:
     import uvicorn
 
-    uvicorn.run(create_app(), host=host, port=port, log_level="warning", access_log=False)
+    uvicorn.run(create_app(), host=host, port=port, log_level="warning", access_log=False,
+                http="httptools", loop="uvloop")
