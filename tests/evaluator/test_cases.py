@@ -1,4 +1,4 @@
-"""The case book: DOMAIN.md's worked examples end to end, states, aggregates, transitions.
+"""The case book: the worked deadline examples end to end, states, aggregates, transitions.
 
 Dates are computed by hand in each test's comment; the calendar facts used are King's
 Day Mon 27 Apr 2026, Ascension Thu 14 May 2026 with Fri 15 May equated, Christmas.
@@ -98,7 +98,7 @@ def only_view(book: CaseBook, today: date) -> CaseView:
     return views[0]
 
 
-# --- DOMAIN.md worked examples -----------------------------------------------------------------
+# --- worked examples (see test_deadlines.py and test_dwangsom.py) ------------------------------
 
 
 def test_example_1_permit_received_2_march_is_due_tuesday_28_april() -> None:

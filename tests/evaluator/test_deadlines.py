@@ -48,7 +48,7 @@ def _months_type(months: int) -> CaseType:
     )
 
 
-# -- The worked examples of DOMAIN.md ---------------------------------------
+# -- Worked examples: the Awb, the Atw and the published holiday list, by hand ---
 
 
 def test_worked_example_1_application_ending_on_kings_day() -> None:

@@ -26,7 +26,7 @@ def _on(today: date, decided_on: date | None = None) -> PenaltyStatus:
     return penalty(TERM_EXPIRED, NOTICE, today, decided_on)
 
 
-# -- Worked example 3 of DOMAIN.md ------------------------------------------------
+# -- Worked example 3: term expired 28 Apr 2026, notice of default 6 May 2026 ----
 
 
 def test_worked_example_3_first_penalty_day() -> None:
