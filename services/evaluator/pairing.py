@@ -154,14 +154,7 @@ def _count_messages(norm: NormDefinition, subject: str,
 
 
 def relevant_types(norm: NormDefinition) -> frozenset[str]:
-    """Event types that matter to ``norm`` (remembered per definition: asked for every event).
-
-    Remembered by identity, not by equality: comparing two definitions field by field
-    costs more than working the answer out again.
-    """
-    known = _TYPES.get(id(norm))
-    if known is not None and known[0] is norm:
-        return known[1]
+    """Event types that matter to ``norm``."""
     types: set[str] = set()
     if norm.item is not None:
         types |= norm.item.start | norm.item.end | norm.item.cancel
@@ -170,30 +163,26 @@ def relevant_types(norm: NormDefinition) -> frozenset[str]:
             types |= indicator.ratio.numerator | indicator.ratio.denominator
         if indicator.kind == "reported":
             types.add("nl.servicenorm.value.reported")
-    if len(_TYPES) >= _TYPES_MAX:
-        _TYPES.clear()
-    found = frozenset(types)
-    _TYPES[id(norm)] = (norm, found)  # the definition is kept, so its id is not reused
-    return found
-
-
-_TYPES: dict[int, tuple[NormDefinition, frozenset[str]]] = {}
-_TYPES_MAX = 1024
+    return frozenset(types)
 
 
 def process(norms: Iterable[NormDefinition], subject: str, state: ItemState | None,
-            event: Mapping[str, Any], calendars: Mapping[str, WorkingDayCalendar]
+            event: Mapping[str, Any], calendars: Mapping[str, WorkingDayCalendar],
+            types: Mapping[str, frozenset[str]] | None = None
             ) -> tuple[ItemState, list[Message]]:
     """Add ``event`` to its item and derive the messages of every norm it concerns.
 
-    ``calendars`` maps a norm id to its working-day calendar.
+    ``calendars`` maps a norm id to its working-day calendar; ``types`` maps it to its
+    :func:`relevant_types`, worked out once per definition by a caller that processes
+    many events (without it they are worked out for each event).
     """
     # 1. Add the event to the item's set (1: a duplicate changes nothing but is re-derived).
     new_state, _ = add_event(state, event)
     # 2. Derive, for each norm this event type matters to, what stage 2 must know.
     messages: list[Message] = []
     for norm in norms:
-        if event["type"] in relevant_types(norm):
+        wanted = types[norm.norm] if types is not None else relevant_types(norm)
+        if event["type"] in wanted:
             calendar = calendars.get(norm.norm) or WorkingDayCalendar()
             messages.extend(derive(norm, subject, new_state, calendar))
     return new_state, messages

@@ -22,10 +22,7 @@ Departures from the obvious:
    upserts, so reading some messages twice is harmless, and the state never
    drifts from the log. A state table would write every fact twice.
 2. Nothing is processed until the definitions have been read to their end:
-   otherwise the first events after a restart would meet no norm. The agents
-   wait inside their loop, holding the first message, not before it: a stream
-   that is not yet being iterated does not receive what the library delivers,
-   and messages delivered then were seen skipped after a restart.
+   otherwise the first events after a restart would meet no norm.
 3. A malformed record on ``events`` (written around ingest) goes to the
    dead-letter topic with the reason in a header, and the stream goes on. A huge
    record is cut to ``DEAD_LETTER_MAX_BYTES`` there (its size in a header), so that
@@ -42,8 +39,8 @@ Departures from the obvious:
    it ended, nor ``min_interval_seconds`` after it started. It covers the norms
    that changed, and every norm when the last full evaluation is a second old.
    Under a flood of events the evaluation then takes at most about a third of the
-   time, and the events the rest; the full
-   evaluation is one of the paced ones, so it cannot take more.
+   time, and the events the rest; the full evaluation is one of the paced ones, so
+   it cannot take more.
 6. A partition watchdog (:class:`Watchdog`). After a restart the stream library
    has been seen to leave one assigned partition unread while the others flow,
    and to stop committing one partition although its messages are processed
@@ -68,9 +65,9 @@ Departures from the obvious:
    before the seek arrive after it and move the library's read offset on again,
    and it then drops the records read again. So the messages from the offset
    expected up to the current one are read directly with a plain consumer and
-   processed before the current one, and the library is told to count the range as done
-   (its own notion of a gap), so that its commits move on. Processing a message
-   twice is harmless: every update is idempotent.
+   processed before the current one, and the library is told to count the range
+   as done (its own notion of a gap), so that its commits move on. Processing a
+   message twice is harmless: every update is idempotent.
 """
 
 from __future__ import annotations
@@ -98,7 +95,7 @@ from services.evaluator.cases import CaseBook, CaseView
 from services.evaluator.casework import now_in_amsterdam
 from services.evaluator.casework import snapshots as case_snapshots
 from services.evaluator.engine import Engine, Output
-from services.evaluator.pairing import is_finished, process
+from services.evaluator.pairing import is_finished, process, relevant_types
 from services.evaluator.timeutil import local_midnight
 
 log = logging.getLogger(__name__)
@@ -224,6 +221,7 @@ class Runtime:
         self.engine = Engine(allowed_lateness=settings.allowed_lateness_seconds)
         self.norms: dict[str, NormDefinition] = {}
         self.calendars: dict[str, WorkingDayCalendar] = {}
+        self.event_types: dict[str, frozenset[str]] = {}
         self.ready = asyncio.Event()
         self.newest_event = 0.0
         self.processed = 0
@@ -250,6 +248,7 @@ class Runtime:
     def set_definition(self, norm: NormDefinition) -> None:
         self.norms[norm.norm] = norm
         self.calendars[norm.norm] = WorkingDayCalendar(closing_days=frozenset(norm.closing_days))
+        self.event_types[norm.norm] = relevant_types(norm)
         self.engine.set_definition(norm)
         log.info("definition applied: norm %s version %d", norm.norm, norm.version)
 
@@ -300,21 +299,22 @@ def build_app(settings: EvaluatorSettings | None = None) -> tuple[faust.App, Run
             log.log(level, "status %s: %s -> %s", change["subject"],
                     change["data"]["previous"], change["data"]["status"])
 
-    async def pair_record(key: bytes | None, value: bytes | None, partition: int,
-                          where: str) -> None:
+    async def pair_record(key: bytes | None, value: bytes | None, topic: str,
+                          partition: int, offset: int) -> None:
         """Stage 1 for one record of the events topic."""
         # 1. Decode and check the record; a bad one goes to the dead letters (3).
         try:
             cloud_event = validate(orjson.loads(value or b""))
         except (orjson.JSONDecodeError, ContractError, RecursionError, TypeError) as exc:
-            await send_dead_letter(dead, key, value, where, str(exc) or type(exc).__name__)
+            await send_dead_letter(dead, key, value, f"{topic}[{partition}]@{offset}",
+                                   str(exc) or type(exc).__name__)
             return
         subject = cloud_event["subject"]
         # 2. Add it to its item and derive the messages for stage 2.
         state_bytes = items.get(subject.encode())
         state = orjson.loads(state_bytes) if state_bytes else None
         new_state, messages = process(runtime.active_norms(), subject, state, cloud_event,
-                                      runtime.calendars)
+                                      runtime.calendars, runtime.event_types)
         # 3. Send the messages first, then store the state: a crash between the two
         #    replays the event, which derives the same messages again.
         for message in messages:
@@ -332,12 +332,12 @@ def build_app(settings: EvaluatorSettings | None = None) -> tuple[faust.App, Run
 
     @app.agent(events)
     async def pair(stream: faust.StreamT[bytes]) -> None:
+        await runtime.ready.wait()  # 2
         async for event in stream.events():
-            await runtime.ready.wait()  # 2
             await fill_gap(event, "events")  # 8
             message = event.message
-            await pair_record(event.key, event.value, message.partition,
-                              f"{message.topic}[{message.partition}]@{message.offset}")
+            await pair_record(event.key, event.value, message.topic, message.partition,
+                              message.offset)
             runtime.watchdog.processed[(names.events, message.partition)] = message.offset
 
     async def fill_gap(event: Any, stage: str) -> None:
@@ -354,8 +354,8 @@ def build_app(settings: EvaluatorSettings | None = None) -> tuple[faust.App, Run
         async for record in read_range(settings, message.topic, message.partition,
                                        start, message.offset):
             if stage == "events":
-                await pair_record(record.key, record.value, record.partition,
-                                  f"{record.topic}[{record.partition}]@{record.offset}")
+                await pair_record(record.key, record.value, record.topic, record.partition,
+                                  record.offset)
             else:
                 aggregate_value(record.value, record.partition, record.offset)
             handled += 1
@@ -364,15 +364,13 @@ def build_app(settings: EvaluatorSettings | None = None) -> tuple[faust.App, Run
         log.warning("partition %s[%d]: %d skipped messages processed", message.topic,
                     message.partition, handled)
 
-    @app.on_partitions_revoked.connect
-    async def on_revoked(sender: Any, revoked: Any, **kwargs: Any) -> None:
+    async def forget_offsets(sender: Any, partitions: Any, **kwargs: Any) -> None:
+        """On a rebalance another worker may move a partition on (8)."""
         for guard in runtime.continuity.values():
             guard.forget()
 
-    @app.on_partitions_assigned.connect
-    async def on_assigned(sender: Any, assigned: Any, **kwargs: Any) -> None:
-        for guard in runtime.continuity.values():
-            guard.forget()
+    app.on_partitions_revoked.connect(forget_offsets)
+    app.on_partitions_assigned.connect(forget_offsets)
 
     def aggregate_value(value: bytes, partition: int, offset: int) -> None:
         """Stage 2 for one observation."""
@@ -385,8 +383,8 @@ def build_app(settings: EvaluatorSettings | None = None) -> tuple[faust.App, Run
 
     @app.agent(observations)
     async def aggregate(stream: faust.StreamT[bytes]) -> None:
+        await runtime.ready.wait()  # 2
         async for event in stream.events():
-            await runtime.ready.wait()  # 2
             await fill_gap(event, "observations")  # 8
             aggregate_value(event.value, event.message.partition, event.message.offset)
 
@@ -432,7 +430,7 @@ def build_app(settings: EvaluatorSettings | None = None) -> tuple[faust.App, Run
         commits = {(tp.topic, tp.partition): consumer._committed_offset.get(tp) for tp in mine}
         for topic, partition in runtime.watchdog.stalled(highwater, time.monotonic(), commits):
             tp = next(t for t in mine if (t.topic, t.partition) == (topic, partition))
-            committed = consumer._committed_offset.get(tp)
+            committed = commits[(topic, partition)]
             log.warning(
                 "partition %s[%d] has not moved for %.0fs: processed up to %s, high-water "
                 "%s, committed %s, paused %s, active %s, read offset %s, fetch position %s; "
@@ -612,6 +610,7 @@ async def read_definitions(runtime: Runtime, settings: EvaluatorSettings, topic:
         if record.value is None:
             name = record.key.decode()
             runtime.norms.pop(name, None)
+            runtime.event_types.pop(name, None)
             runtime.engine.remove_definition(name)
             log.info("definition removed: norm %s", name)
             return

@@ -33,12 +33,12 @@ from schemas.topics import Topics
 log = logging.getLogger(__name__)
 
 
-
 def group_id(topics: Topics) -> str:
     """The recorder's consumer group: one per deployment, so that two deployments on one
     broker (under different topic prefixes) never share a group and block each other's
     rebalances. The default deployment's group is ``servicenorm-recorder``."""
     return f"{topics.prefix}-recorder"
+
 
 UPSERT_OBSERVATION = """
 INSERT INTO observations (id, norm, item, op, started_at, ended_at, duration_s, within, scope)
@@ -149,9 +149,10 @@ class Recorder:
         self.written += len(records)
 
     async def run(self) -> None:
+        group = group_id(self.topics)
         consumer = AIOKafkaConsumer(
             self.topics.observations, self.topics.indicators, self.topics.status,
-            bootstrap_servers=self.bootstrap, group_id=group_id(self.topics),
+            bootstrap_servers=self.bootstrap, group_id=group,
             enable_auto_commit=False, auto_offset_reset="earliest",
             max_poll_records=self.batch_size)
         while True:
@@ -161,7 +162,7 @@ class Recorder:
             except KafkaError as exc:
                 log.warning("recorder cannot reach Kafka (%s); retrying", exc)
                 await asyncio.sleep(2)
-        log.info("recorder started (group %s)", group_id(self.topics))
+        log.info("recorder started (group %s)", group)
         try:
             # An empty write proves the database works, so health is good before the first
             # batch (after a restart with nothing new to record there may be none for long).
